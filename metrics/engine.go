@@ -1,0 +1,259 @@
+package metrics
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Consumer receives every batch the engine ingests, on the engine's
+// goroutine, after the sinks have it. It must not block and must not keep
+// the slice: copy what it needs (outputs buffer and write on their own
+// goroutines).
+type Consumer func(batch []Sample)
+
+// Engine folds sample batches into one sink per metric, and keeps what the
+// summary shows beyond plain metrics: the tree of groups and checks, counts
+// per HTTP status and per error reason.
+//
+// Producers get a Buffer each; one goroutine started by Start consumes the
+// batches, so the request path takes no shared lock. Snapshot may be called
+// at any time from any goroutine.
+type Engine struct {
+	builtins  *Builtins
+	in        chan []Sample
+	done      chan struct{}
+	consumers []Consumer
+	pool      sync.Pool
+
+	mu          sync.Mutex
+	sinks       []Sink // by Metric.Index
+	root        *Group
+	statusCodes map[string]int64
+	errors      map[string]int64
+}
+
+// NewEngine returns an engine for the metrics of b's registry.
+func NewEngine(b *Builtins) *Engine {
+	e := &Engine{
+		builtins:    b,
+		in:          make(chan []Sample, 1024),
+		done:        make(chan struct{}),
+		root:        &Group{},
+		statusCodes: make(map[string]int64),
+		errors:      make(map[string]int64),
+	}
+	e.pool.New = func() any { return make([]Sample, 0, batchSize) }
+	return e
+}
+
+// AddConsumer registers c to see every batch. Call it before Start.
+func (e *Engine) AddConsumer(c Consumer) { e.consumers = append(e.consumers, c) }
+
+// NewBuffer returns a buffer for one producer.
+func (e *Engine) NewBuffer() *Buffer { return &Buffer{engine: e, batch: e.getBatch()} }
+
+// Push hands one batch to the engine, for producers without a Buffer.
+func (e *Engine) Push(batch []Sample) {
+	if len(batch) > 0 {
+		e.in <- batch
+	}
+}
+
+func (e *Engine) getBatch() []Sample { return e.pool.Get().([]Sample)[:0] }
+
+// Start begins consuming batches.
+func (e *Engine) Start() {
+	go func() {
+		defer close(e.done)
+		for batch := range e.in {
+			e.ingest(batch)
+			for _, c := range e.consumers {
+				c(batch)
+			}
+			if cap(batch) == batchSize {
+				e.pool.Put(batch[:0]) //nolint:staticcheck // slices are the pooled value
+			}
+		}
+	}()
+}
+
+// Stop waits until every batch pushed so far is consumed. No producer may
+// push after Stop is called.
+func (e *Engine) Stop() {
+	close(e.in)
+	<-e.done
+}
+
+func (e *Engine) ingest(batch []Sample) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range batch {
+		i := s.Metric.index
+		if i >= len(e.sinks) {
+			e.sinks = append(e.sinks, make([]Sink, i+1-len(e.sinks))...)
+		}
+		if e.sinks[i] == nil {
+			e.sinks[i] = NewSink(s.Metric.Type)
+		}
+		e.sinks[i].Add(s)
+		switch s.Metric {
+		case e.builtins.Checks:
+			e.addCheck(s)
+		case e.builtins.HTTPReqs:
+			if status, ok := s.Tags.Get("status"); ok && status != "0" {
+				e.statusCodes[status] += int64(s.Value)
+			}
+			if reason, ok := s.Tags.Get("error"); ok && reason != "" {
+				e.errors[reason] += int64(s.Value)
+			}
+		}
+	}
+}
+
+func (e *Engine) addCheck(s Sample) {
+	path, _ := s.Tags.Get("group")
+	name, _ := s.Tags.Get("check")
+	c := e.root.group(path).check(name)
+	if s.Value != 0 {
+		c.Passes++
+	} else {
+		c.Fails++
+	}
+}
+
+// CountError counts an error that is not a sample (an exception thrown in
+// an iteration, say) under reason in the summary's errors block.
+func (e *Engine) CountError(reason string) {
+	e.mu.Lock()
+	e.errors[reason]++
+	e.mu.Unlock()
+}
+
+// Snapshot is what the engine knows at one moment, independent of it.
+type Snapshot struct {
+	Duration    time.Duration    // the test's running time, for per-second rates
+	Metrics     []MetricSnapshot // metrics that received samples, sorted by name
+	Root        *Group           // the groups and checks, in first-seen order
+	StatusCodes []Count          // HTTP responses per status, by status
+	Errors      []Count          // failures per reason, most frequent first
+}
+
+// MetricSnapshot is a metric with a copy of its sink.
+type MetricSnapshot struct {
+	Metric *Metric
+	Sink   Sink
+}
+
+// Count is a number of occurrences of a key.
+type Count struct {
+	Key string
+	N   int64
+}
+
+// Metric returns the snapshot of the metric called name, if it has samples.
+func (s *Snapshot) Metric(name string) (MetricSnapshot, bool) {
+	for _, m := range s.Metrics {
+		if m.Metric.Name == name {
+			return m, true
+		}
+	}
+	return MetricSnapshot{}, false
+}
+
+// Snapshot copies the current aggregates. d is the running time so far.
+func (e *Engine) Snapshot(d time.Duration) *Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := &Snapshot{Duration: d, Root: e.root.clone()}
+	for _, m := range e.builtins.registry.All() {
+		if m.index < len(e.sinks) && e.sinks[m.index] != nil {
+			s.Metrics = append(s.Metrics, MetricSnapshot{Metric: m, Sink: e.sinks[m.index].Clone()})
+		}
+	}
+	s.StatusCodes = counts(e.statusCodes)
+	sort.Slice(s.StatusCodes, func(i, j int) bool { return s.StatusCodes[i].Key < s.StatusCodes[j].Key })
+	s.Errors = counts(e.errors)
+	sort.SliceStable(s.Errors, func(i, j int) bool { return s.Errors[i].N > s.Errors[j].N })
+	return s
+}
+
+func counts(m map[string]int64) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{k, n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// Group is a node of the tree of groups, holding its checks. The root has
+// an empty name and path; a group's path is its ancestors' names and its
+// own, each preceded by "::", as in k6's group tag.
+type Group struct {
+	Name   string
+	Path   string
+	Groups []*Group
+	Checks []*Check
+}
+
+// Check counts the passes and failures of one check in one group.
+type Check struct {
+	Name          string
+	Passes, Fails int64
+}
+
+// group finds or creates the descendant at path ("::a::b").
+func (g *Group) group(path string) *Group {
+	if path == "" {
+		return g
+	}
+	node := g
+	for _, name := range strings.Split(strings.TrimPrefix(path, "::"), "::") {
+		node = node.child(name)
+	}
+	return node
+}
+
+func (g *Group) child(name string) *Group {
+	for _, c := range g.Groups {
+		if c.Name == name {
+			return c
+		}
+	}
+	c := &Group{Name: name, Path: g.Path + "::" + name}
+	g.Groups = append(g.Groups, c)
+	return c
+}
+
+func (g *Group) check(name string) *Check {
+	for _, c := range g.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	c := &Check{Name: name}
+	g.Checks = append(g.Checks, c)
+	return c
+}
+
+// Group returns the descendant at path, creating it, so that groups without
+// checks still appear in the tree in the order they were entered.
+func (e *Engine) Group(path string) {
+	e.mu.Lock()
+	e.root.group(path)
+	e.mu.Unlock()
+}
+
+func (g *Group) clone() *Group {
+	c := &Group{Name: g.Name, Path: g.Path}
+	for _, ch := range g.Checks {
+		cc := *ch
+		c.Checks = append(c.Checks, &cc)
+	}
+	for _, sub := range g.Groups {
+		c.Groups = append(c.Groups, sub.clone())
+	}
+	return c
+}
