@@ -31,9 +31,10 @@ func (b *Buffer) Add(s Sample) {
 }
 
 // Flush hands any buffered samples to the engine. Producers call it at the
-// end of each iteration and before they block (sleep).
+// end of each iteration and before they block (sleep). A nil Buffer
+// holds nothing.
 func (b *Buffer) Flush() {
-	if len(b.batch) == 0 {
+	if b == nil || len(b.batch) == 0 {
 		return
 	}
 	b.engine.in <- b.batch

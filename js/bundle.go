@@ -1,0 +1,125 @@
+package js
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dop251/goja"
+
+	"github.com/throng-dev/throng/metrics"
+)
+
+// Config is what a Bundle needs from the run.
+type Config struct {
+	Env      map[string]string // __ENV
+	Builtins *metrics.Builtins // and through it the registry custom metrics join
+	Engine   *metrics.Engine   // where VUs send samples; nil while only reading options
+	Tags     *metrics.TagSet   // run-wide tags on every sample
+	Log      *Logger
+}
+
+// Bundle is a compiled script, shared by all VUs of a run.
+type Bundle struct {
+	cfg      Config
+	program  *goja.Program
+	path     string // as the user gave it
+	dir      string // for open()
+	mu       sync.Mutex
+	files    map[string][]byte // open() cache: each file is read once per run
+	setupRaw []byte
+}
+
+// Load compiles the script at path.
+func Load(path string, cfg Config) (*Bundle, error) {
+	prg, err := compile(path)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = NewLogger(os.Stderr)
+	}
+	abs, _ := filepath.Abs(path)
+	return &Bundle{cfg: cfg, program: prg, path: path, dir: filepath.Dir(abs), files: map[string][]byte{}}, nil
+}
+
+// Options runs the init context once and returns the script's exported
+// options as JSON ("null" when there are none).
+func (b *Bundle) Options() ([]byte, error) {
+	vu, err := b.newVU(context.Background(), 0)
+	if err != nil {
+		return nil, err
+	}
+	opts := vu.exports.Get("options")
+	if opts == nil || goja.IsUndefined(opts) || goja.IsNull(opts) {
+		return []byte("null"), nil
+	}
+	raw, err := json.Marshal(opts.Export())
+	if err != nil {
+		return nil, &ScriptError{File: b.path, Message: "options cannot be read as JSON: " + err.Error()}
+	}
+	return raw, nil
+}
+
+// NewVU builds a VU: a fresh runtime that runs the init context.
+func (b *Bundle) NewVU(ctx context.Context, id uint64) (*VU, error) {
+	return b.newVU(ctx, id)
+}
+
+// readFile serves open(): relative paths are taken from the script's folder.
+func (b *Bundle) readFile(name string) ([]byte, error) {
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(b.dir, name)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if data, ok := b.files[name]; ok {
+		return data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("open(%q): %w", displayPath(name), unwrapPathError(err))
+	}
+	b.files[name] = data
+	return data, nil
+}
+
+// exceptionError turns a goja error into a located ScriptError.
+func exceptionError(err error) error {
+	ex, ok := err.(*goja.Exception)
+	if !ok {
+		return err
+	}
+	se := &ScriptError{Message: exceptionMessage(ex)}
+	for _, f := range ex.Stack() {
+		pos := f.Position()
+		if pos.Filename != "" && pos.Line > 0 {
+			se.File, se.Line, se.Column = displayPath(strings.TrimPrefix(pos.Filename, "file://")), pos.Line, pos.Column
+			break
+		}
+	}
+	return se
+}
+
+// exceptionMessage is the thrown value as JS would print it ("Error: boom").
+func exceptionMessage(ex *goja.Exception) string {
+	v := ex.Value()
+	if v == nil {
+		return ex.Error()
+	}
+	if obj, ok := v.(*goja.Object); ok {
+		if s := obj.Get("stack"); s != nil && !goja.IsUndefined(s) {
+			if first, _, _ := strings.Cut(s.String(), "\n"); first != "" {
+				return strings.TrimSpace(first)
+			}
+		}
+	}
+	return v.String()
+}
+
+// SetTags sets the run-wide tags of VUs created from now on.
+func (b *Bundle) SetTags(tags *metrics.TagSet) { b.cfg.Tags = tags }

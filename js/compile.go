@@ -1,0 +1,109 @@
+package js
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// ErrScript marks errors in the user's script (syntax errors, exceptions in
+// the init context), which the CLI maps to exit code 107.
+var ErrScript = errors.New("script error")
+
+// ScriptError is an error located in the user's source.
+type ScriptError struct {
+	File         string // as the user named it, relative to the working directory when possible
+	Line, Column int    // 1-based
+	Message      string
+}
+
+func (e *ScriptError) Error() string {
+	if e.File == "" {
+		return e.Message
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Message)
+}
+
+// Is makes errors.Is(err, ErrScript) true.
+func (e *ScriptError) Is(target error) bool { return target == ErrScript }
+
+// builtinPrefixes are the module names resolved at run time by require, not
+// bundled.
+var builtinPrefixes = []string{"k6", "k6/*", "throng", "throng/*"}
+
+// compile bundles the script at path with its local imports into one
+// CommonJS program that goja runs in every VU. The wrapper function is put
+// on the program's first line, so the inline source map still lines up.
+func compile(path string) (*goja.Program, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("cannot read script %s: %w", path, unwrapPathError(err))
+	}
+	res := api.Build(api.BuildOptions{
+		EntryPoints: []string{abs},
+		Bundle:      true,
+		Format:      api.FormatCommonJS,
+		Platform:    api.PlatformNeutral,
+		Target:      api.ES2017,
+		External:    builtinPrefixes,
+		Sourcemap:   api.SourceMapInline,
+		Outfile:     filepath.Join(filepath.Dir(abs), "__throng_bundle.js"),
+		Write:       false,
+		LogLevel:    api.LogLevelSilent,
+		Charset:     api.CharsetUTF8,
+	})
+	if len(res.Errors) > 0 {
+		return nil, buildError(res.Errors)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))
+	}
+	code := "(function(module, exports, require){" + string(res.OutputFiles[0].Contents) + "\n})"
+	prg, err := goja.Compile(abs, code, false)
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", path, err)
+	}
+	return prg, nil
+}
+
+func buildError(msgs []api.Message) error {
+	m := msgs[0]
+	e := &ScriptError{Message: m.Text}
+	if loc := m.Location; loc != nil {
+		e.File, e.Line, e.Column = displayPath(loc.File), loc.Line, loc.Column+1
+	}
+	if len(msgs) > 1 {
+		e.Message += fmt.Sprintf(" (and %d more errors)", len(msgs)-1)
+	}
+	return e
+}
+
+// displayPath shortens an absolute path to one relative to the working
+// directory when that is shorter, as users expect in messages.
+func displayPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,344 @@
+package js
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/throng-dev/throng/metrics"
+)
+
+const (
+	defaultTimeout   = 60 * time.Second
+	defaultRedirects = 10
+	batchParallelism = 20
+)
+
+// httpModule is `k6/http`.
+func httpModule(vu *VU) map[string]any {
+	withBody := func(method string) func(string, goja.Value, goja.Value) goja.Value {
+		return func(u string, body, params goja.Value) goja.Value {
+			return vu.request(method, u, body, params)
+		}
+	}
+	return map[string]any{
+		"get":     func(u string, params goja.Value) goja.Value { return vu.request("GET", u, nil, params) },
+		"head":    func(u string, params goja.Value) goja.Value { return vu.request("HEAD", u, nil, params) },
+		"post":    withBody("POST"),
+		"put":     withBody("PUT"),
+		"patch":   withBody("PATCH"),
+		"del":     withBody("DELETE"),
+		"options": withBody("OPTIONS"),
+		"request": func(method, u string, body, params goja.Value) goja.Value {
+			return vu.request(strings.ToUpper(method), u, body, params)
+		},
+		"batch": vu.batch,
+	}
+}
+
+// request runs one HTTP request from the VU's goroutine.
+func (vu *VU) request(method, u string, body, params goja.Value) goja.Value {
+	vu.mustNotBeInit("making HTTP requests")
+	r := vu.parseRequest(method, u, body, params)
+	hops := vu.http.do(vu.ctx, r)
+	for _, h := range hops {
+		vu.emitRequest(h)
+	}
+	return vu.response(hops[len(hops)-1])
+}
+
+// batch runs several requests side by side (at most batchParallelism at
+// once) and returns their responses in the shape it was given: an array
+// for an array, an object with the same keys for an object.
+func (vu *VU) batch(reqs goja.Value) goja.Value {
+	vu.mustNotBeInit("making HTTP requests")
+	obj, ok := reqs.(*goja.Object)
+	if !ok {
+		vu.throw("http.batch() needs an array or an object of requests")
+	}
+	keys := obj.Keys()
+	parsed := make([]*request, len(keys))
+	for i, k := range keys {
+		parsed[i] = vu.parseBatchItem(obj.Get(k))
+	}
+	results := make([][]*result, len(parsed))
+	sem := make(chan struct{}, batchParallelism)
+	var wg sync.WaitGroup
+	for i, r := range parsed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = vu.http.do(vu.ctx, r)
+		}()
+	}
+	wg.Wait()
+	var out *goja.Object
+	if obj.ClassName() == "Array" {
+		out = vu.rt.NewArray()
+	} else {
+		out = vu.rt.NewObject()
+	}
+	for i, hops := range results {
+		for _, h := range hops {
+			vu.emitRequest(h)
+		}
+		_ = out.Set(keys[i], vu.response(hops[len(hops)-1]))
+	}
+	return out
+}
+
+// parseBatchItem reads one batch entry: a URL, [method, url, body, params]
+// or {method, url, body, params}.
+func (vu *VU) parseBatchItem(v goja.Value) *request {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		return vu.parseRequest("GET", v.String(), nil, nil)
+	}
+	if obj.ClassName() == "Array" {
+		get := func(i int) goja.Value { return obj.Get(strconv.Itoa(i)) }
+		return vu.parseRequest(strings.ToUpper(get(0).String()), get(1).String(), get(2), get(3))
+	}
+	method := "GET"
+	if m := obj.Get("method"); m != nil && !goja.IsUndefined(m) {
+		method = strings.ToUpper(m.String())
+	}
+	return vu.parseRequest(method, obj.Get("url").String(), obj.Get("body"), obj.Get("params"))
+}
+
+func present(v goja.Value) bool { return v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) }
+
+// parseRequest reads the body and params as k6 does.
+func (vu *VU) parseRequest(method, u string, body, params goja.Value) *request {
+	r := &request{
+		method: method, url: u, headers: http.Header{},
+		timeout: defaultTimeout, redirects: defaultRedirects, responseType: "text",
+	}
+	vu.parseBody(r, body)
+	if !present(params) {
+		return r
+	}
+	p := params.ToObject(vu.rt)
+	if h := p.Get("headers"); present(h) {
+		ho := h.ToObject(vu.rt)
+		for _, k := range ho.Keys() {
+			r.headers.Set(k, ho.Get(k).String())
+		}
+	}
+	if t := p.Get("tags"); present(t) {
+		r.tags = vu.stringMap(t.ToObject(vu.rt))
+	}
+	if t := p.Get("timeout"); present(t) {
+		r.timeout = vu.parseTimeout(t)
+	}
+	if n := p.Get("redirects"); present(n) {
+		r.redirects = int(n.ToInteger())
+	}
+	if rt := p.Get("responseType"); present(rt) {
+		switch s := rt.String(); s {
+		case "text", "binary", "none":
+			r.responseType = s
+		default:
+			vu.throw("invalid responseType %q: allowed are text, binary, none", s)
+		}
+	}
+	return r
+}
+
+// parseTimeout reads a number of milliseconds or a duration string.
+func (vu *VU) parseTimeout(v goja.Value) time.Duration {
+	if s, ok := v.Export().(string); ok {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			if ms, err2 := strconv.ParseFloat(s, 64); err2 == nil {
+				return time.Duration(ms * float64(time.Millisecond))
+			}
+			vu.throw("invalid timeout %q: use milliseconds or a duration such as \"10s\"", s)
+		}
+		return d
+	}
+	return time.Duration(v.ToFloat() * float64(time.Millisecond))
+}
+
+// parseBody: strings are sent as they are, ArrayBuffers as bytes, and plain
+// objects form-encoded.
+func (vu *VU) parseBody(r *request, body goja.Value) {
+	if !present(body) {
+		return
+	}
+	switch b := body.Export().(type) {
+	case string:
+		r.body = []byte(b)
+	case goja.ArrayBuffer:
+		r.body = b.Bytes()
+	case []byte:
+		r.body = b
+	case map[string]any:
+		form := url.Values{}
+		keys := make([]string, 0, len(b))
+		for k := range b {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			form.Set(k, fmt.Sprint(b[k]))
+		}
+		r.body = []byte(form.Encode())
+		r.headers.Set("Content-Type", "application/x-www-form-urlencoded")
+	default:
+		r.body = []byte(body.String())
+	}
+}
+
+// emitRequest sends the samples of one exchange to the VU's buffer.
+func (vu *VU) emitRequest(h *result) {
+	b := vu.b.cfg.Builtins
+	expected := h.status >= 200 && h.status < 400
+	name := h.url
+	if n, ok := h.req.tags["name"]; ok {
+		name = n
+	}
+	extra := []metrics.Tag{
+		{Key: "method", Value: h.method}, {Key: "url", Value: h.url}, {Key: "name", Value: name},
+		{Key: "status", Value: strconv.Itoa(h.status)}, {Key: "proto", Value: h.proto},
+		{Key: "expected_response", Value: strconv.FormatBool(expected)},
+	}
+	if h.errCode != 0 {
+		extra = append(extra, metrics.Tag{Key: "error_code", Value: strconv.Itoa(h.errCode)})
+	}
+	if h.errMsg != "" {
+		extra = append(extra, metrics.Tag{Key: "error", Value: h.errMsg})
+	}
+	for k, v := range h.req.tags {
+		extra = append(extra, metrics.Tag{Key: k, Value: v})
+	}
+	tags := vu.tags.Extend(extra...)
+	t, tm := h.end.UnixNano(), h.timings
+	failed := 1.0
+	if expected {
+		failed = 0
+	}
+	for _, s := range [...]struct {
+		m *metrics.Metric
+		v float64
+	}{
+		{b.HTTPReqs, 1}, {b.HTTPReqFailed, failed}, {b.HTTPReqDuration, tm.duration()},
+		{b.HTTPReqBlocked, tm.blocked}, {b.HTTPReqConnecting, tm.connecting},
+		{b.HTTPReqTLSHandshaking, tm.tlsHandshaking}, {b.HTTPReqSending, tm.sending},
+		{b.HTTPReqWaiting, tm.waiting}, {b.HTTPReqReceiving, tm.receiving},
+	} {
+		vu.emit(metrics.Sample{Metric: s.m, Tags: tags, Time: t, Value: s.v})
+	}
+}
+
+// response builds the JS response object.
+func (vu *VU) response(h *result) goja.Value {
+	rt := vu.rt
+	res := rt.NewObject()
+	headers := rt.NewObject()
+	for k, vs := range h.headers {
+		_ = headers.Set(k, strings.Join(vs, ", "))
+	}
+	tm := h.timings
+	timingsObj := rt.NewObject()
+	for _, kv := range [...]struct {
+		k string
+		v float64
+	}{
+		{"duration", tm.duration()}, {"blocked", tm.blocked}, {"looking_up", 0},
+		{"connecting", tm.connecting}, {"tls_handshaking", tm.tlsHandshaking},
+		{"sending", tm.sending}, {"waiting", tm.waiting}, {"receiving", tm.receiving},
+	} {
+		_ = timingsObj.Set(kv.k, kv.v)
+	}
+	var body any
+	switch h.req.responseType {
+	case "binary":
+		body = rt.NewArrayBuffer(h.body)
+	case "none":
+		body = nil
+	default:
+		body = string(h.body)
+	}
+	statusText := h.statusText
+	for k, v := range map[string]any{
+		"status": h.status, "status_text": statusText, "url": h.url, "proto": h.proto,
+		"headers": headers, "body": body, "timings": timingsObj,
+		"error": h.errMsg, "error_code": h.errCode, "cookies": rt.NewObject(),
+		"request": vu.requestObject(h),
+	} {
+		_ = res.Set(k, v)
+	}
+	_ = res.Set("json", vu.jsonMethod(h))
+	return res
+}
+
+func (vu *VU) requestObject(h *result) *goja.Object {
+	obj := vu.rt.NewObject()
+	headers := vu.rt.NewObject()
+	for k, vs := range h.req.headers {
+		_ = headers.Set(k, strings.Join(vs, ", "))
+	}
+	_ = obj.Set("method", h.method)
+	_ = obj.Set("url", h.url)
+	_ = obj.Set("headers", headers)
+	_ = obj.Set("body", string(h.req.body))
+	return obj
+}
+
+// jsonMethod returns res.json(path?): the body parsed once, then, with a
+// path such as "entries.0.data", the value found there (undefined when
+// missing).
+func (vu *VU) jsonMethod(h *result) func(goja.Value) goja.Value {
+	var parsed goja.Value
+	return func(path goja.Value) goja.Value {
+		if parsed == nil {
+			if h.req.responseType == "none" || h.body == nil {
+				vu.throw("res.json(): the response has no body (responseType: %q)", h.req.responseType)
+			}
+			v, err := vu.parseJSON(h.body)
+			if err != nil {
+				vu.throw("res.json(): the body is not JSON: %v", err)
+			}
+			parsed = v
+		}
+		if !present(path) || path.String() == "" {
+			return parsed
+		}
+		return vu.lookup(parsed, path.String())
+	}
+}
+
+func (vu *VU) parseJSON(body []byte) (goja.Value, error) {
+	parse, ok := vu.jsonParse()
+	if !ok {
+		return nil, fmt.Errorf("JSON.parse is not available")
+	}
+	return parse(goja.Undefined(), vu.rt.ToValue(string(body)))
+}
+
+func (vu *VU) jsonParse() (goja.Callable, bool) {
+	return goja.AssertFunction(vu.rt.Get("JSON").ToObject(vu.rt).Get("parse"))
+}
+
+// lookup follows a dotted path ("a.b.0.c") through objects and arrays.
+func (vu *VU) lookup(v goja.Value, path string) goja.Value {
+	for _, part := range strings.Split(path, ".") {
+		obj, ok := v.(*goja.Object)
+		if !ok {
+			return goja.Undefined()
+		}
+		v = obj.Get(part)
+		if v == nil {
+			return goja.Undefined()
+		}
+	}
+	return v
+}

@@ -1,0 +1,105 @@
+package js
+
+import (
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/throng-dev/throng/metrics"
+)
+
+// k6Module is the `k6` module: check, group, sleep, fail.
+func k6Module(vu *VU) map[string]any {
+	return map[string]any{
+		"check": vu.check,
+		"group": vu.group,
+		"sleep": vu.sleep,
+		"fail":  vu.fail,
+	}
+}
+
+// check evaluates each named condition against val, emits one `checks`
+// sample per condition, and returns whether all passed. A condition is a
+// function of val or a plain value; exceptions propagate, as in k6.
+func (vu *VU) check(val goja.Value, conditions *goja.Object, extraTags *goja.Object) bool {
+	vu.mustNotBeInit("check()")
+	if conditions == nil {
+		vu.throw("check() needs an object of conditions as its second argument")
+	}
+	tags := vu.tags
+	if extraTags != nil {
+		tags = tags.WithAll(vu.stringMap(extraTags))
+	}
+	all := true
+	now := time.Now().UnixNano()
+	for _, name := range conditions.Keys() {
+		cond := conditions.Get(name)
+		pass := cond.ToBoolean()
+		if fn, ok := goja.AssertFunction(cond); ok {
+			res, err := fn(goja.Undefined(), val)
+			if err != nil {
+				panic(err)
+			}
+			pass = res.ToBoolean()
+		}
+		v := 0.0
+		if pass {
+			v = 1
+		} else {
+			all = false
+		}
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.Checks, Tags: tags.With("check", name), Time: now, Value: v})
+	}
+	return all
+}
+
+// group runs fn with the group tag set to the nested path, emits its
+// group_duration, and returns fn's result.
+func (vu *VU) group(name string, fn goja.Callable) goja.Value {
+	vu.mustNotBeInit("group()")
+	if fn == nil {
+		vu.throw("group() needs a function as its second argument")
+	}
+	parentPath, parentTags := vu.groupPath, vu.tags
+	vu.groupPath = parentPath + "::" + name
+	vu.tags = vu.baseTags.With("group", vu.groupPath)
+	if vu.b.cfg.Engine != nil {
+		vu.b.cfg.Engine.Group(vu.groupPath)
+	}
+	defer func() { vu.groupPath, vu.tags = parentPath, parentTags }()
+	start := time.Now()
+	res, err := fn(goja.Undefined())
+	end := time.Now()
+	vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.GroupDuration, Tags: vu.tags, Time: end.UnixNano(), Value: msSince(start, end)})
+	if err != nil {
+		panic(err)
+	}
+	return res
+}
+
+// sleep pauses the VU; the end of the iteration's time interrupts it.
+func (vu *VU) sleep(seconds float64) {
+	vu.mustNotBeInit("sleep()")
+	vu.buf.Flush() // samples should not wait behind a sleep
+	if seconds <= 0 {
+		return
+	}
+	t := time.NewTimer(time.Duration(seconds * float64(time.Second)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-vu.ctx.Done():
+	}
+}
+
+// fail throws an error that ends the iteration.
+func (vu *VU) fail(msg string) { panic(vu.jsError(msg)) }
+
+// stringMap reads a JS object of tags.
+func (vu *VU) stringMap(obj *goja.Object) map[string]string {
+	m := make(map[string]string, len(obj.Keys()))
+	for _, k := range obj.Keys() {
+		m[k] = obj.Get(k).String()
+	}
+	return m
+}

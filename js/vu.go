@@ -1,0 +1,232 @@
+package js
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/throng-dev/throng/metrics"
+)
+
+// VU is one virtual user: a goja runtime that has run the script's init
+// context, and the state its modules share. It is driven by one goroutine
+// at a time.
+type VU struct {
+	id      uint64
+	b       *Bundle
+	rt      *goja.Runtime
+	exports *goja.Object
+	modules map[string]goja.Value // instantiated built-in modules, by canonical name
+	fns     map[string]goja.Callable
+
+	// State that the modules read and write during an iteration.
+	ctx       context.Context
+	inInit    bool
+	buf       *metrics.Buffer
+	baseTags  *metrics.TagSet // run tags + scenario
+	tags      *metrics.TagSet // baseTags + group
+	groupPath string
+	iter      int64
+	http      *httpClient
+	scenarios map[string]*metrics.TagSet
+}
+
+var errInterrupted = errors.New("iteration interrupted")
+
+func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
+	vu := &VU{
+		id: id, b: b, rt: goja.New(), ctx: ctx, inInit: true,
+		modules: map[string]goja.Value{}, fns: map[string]goja.Callable{},
+		scenarios: map[string]*metrics.TagSet{},
+		baseTags:  b.cfg.Tags,
+	}
+	vu.tags = vu.baseTags.With("group", "")
+	if b.cfg.Engine != nil {
+		vu.buf = b.cfg.Engine.NewBuffer()
+	}
+	vu.http = newHTTPClient()
+	if err := vu.setGlobals(); err != nil {
+		return nil, err
+	}
+	if err := vu.runInit(); err != nil {
+		return nil, err
+	}
+	vu.inInit = false
+	return vu, nil
+}
+
+func (vu *VU) setGlobals() error {
+	rt := vu.rt
+	env := rt.NewObject()
+	for k, v := range vu.b.cfg.Env {
+		_ = env.Set(k, v)
+	}
+	for name, v := range map[string]any{
+		"__VU": vu.id, "__ITER": 0, "__ENV": env,
+		"console": newConsole(vu), "open": vu.open,
+		"global": rt.GlobalObject(),
+	} {
+		if err := rt.Set(name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runInit runs the program: the script's top-level code, the init context.
+func (vu *VU) runInit() error {
+	rt := vu.rt
+	wrapper, err := rt.RunProgram(vu.b.program)
+	if err != nil {
+		return exceptionError(err)
+	}
+	fn, ok := goja.AssertFunction(wrapper)
+	if !ok {
+		return fmt.Errorf("internal error: compiled script is not a function")
+	}
+	module := rt.NewObject()
+	exports := rt.NewObject()
+	_ = module.Set("exports", exports)
+	if _, err := fn(goja.Undefined(), module, exports, rt.ToValue(vu.require)); err != nil {
+		return exceptionError(err)
+	}
+	vu.exports = module.Get("exports").ToObject(rt)
+	return nil
+}
+
+// open reads a file in the init context, as k6's open(): as a string, or as
+// an ArrayBuffer when mode is "b".
+func (vu *VU) open(name string, mode string) (goja.Value, error) {
+	if !vu.inInit {
+		return nil, fmt.Errorf("open() can only be called in the init context (top-level code)")
+	}
+	data, err := vu.b.readFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if mode == "b" {
+		return vu.rt.ToValue(vu.rt.NewArrayBuffer(append([]byte(nil), data...))), nil
+	}
+	return vu.rt.ToValue(string(data)), nil
+}
+
+// Iterate runs one iteration of the exported function exec for scenario.
+// It reports false when ctx interrupted it.
+func (vu *VU) Iterate(ctx context.Context, scenario, exec string) bool {
+	fn, err := vu.function(exec)
+	if err != nil {
+		vu.b.cfg.Log.Exception(err)
+		return true
+	}
+	vu.startIteration(ctx, scenario)
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		vu.rt.Interrupt(errInterrupted)
+		close(interrupted)
+	})
+	start := time.Now()
+	_, err = fn(goja.Undefined())
+	vu.iter++
+	if !stop() {
+		// The context ended while the iteration ran: whatever it did last
+		// (a sleep cut short, a request cancelled), it did not finish.
+		<-interrupted
+		vu.rt.ClearInterrupt()
+		vu.endIteration(start, false)
+		return false
+	}
+	if err != nil {
+		vu.exception(err)
+	}
+	vu.endIteration(start, true)
+	return true
+}
+
+func (vu *VU) function(exec string) (goja.Callable, error) {
+	if fn, ok := vu.fns[exec]; ok {
+		return fn, nil
+	}
+	v := vu.exports.Get(exec)
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		if exec == "default" {
+			return nil, fmt.Errorf("%s: the script exports no default function to run", vu.b.path)
+		}
+		return nil, fmt.Errorf("%s: the script exports no function %q", vu.b.path, exec)
+	}
+	vu.fns[exec] = fn
+	return fn, nil
+}
+
+func (vu *VU) startIteration(ctx context.Context, scenario string) {
+	vu.ctx = ctx
+	tags, ok := vu.scenarios[scenario]
+	if !ok {
+		tags = vu.b.cfg.Tags.With("scenario", scenario)
+		vu.scenarios[scenario] = tags
+	}
+	vu.baseTags, vu.groupPath = tags, ""
+	vu.tags = tags.With("group", "")
+	_ = vu.rt.Set("__ITER", vu.iter)
+	vu.http.startIteration()
+}
+
+func (vu *VU) endIteration(start time.Time, completed bool) {
+	now := time.Now()
+	t := now.UnixNano()
+	sent, received := vu.http.takeIO()
+	if sent > 0 {
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.DataSent, Tags: vu.tags, Time: t, Value: float64(sent)})
+	}
+	if received > 0 {
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.DataReceived, Tags: vu.tags, Time: t, Value: float64(received)})
+	}
+	if completed {
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.IterationDuration, Tags: vu.tags, Time: t, Value: msSince(start, now)})
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.Iterations, Tags: vu.tags, Time: t, Value: 1})
+	}
+	vu.buf.Flush()
+}
+
+// exception records an exception that ended an iteration: counted in the
+// summary's errors block and logged (the logger limits the rate).
+func (vu *VU) exception(err error) {
+	err = exceptionError(err)
+	vu.b.cfg.Log.Exception(err)
+	if vu.b.cfg.Engine != nil {
+		vu.b.cfg.Engine.CountError("script exception")
+	}
+}
+
+func (vu *VU) emit(s metrics.Sample) {
+	if vu.buf != nil {
+		vu.buf.Add(s)
+	}
+}
+
+func msSince(start, end time.Time) float64 {
+	return float64(end.Sub(start)) / float64(time.Millisecond)
+}
+
+// throw raises a JS Error with the message in the VU's runtime.
+func (vu *VU) throw(format string, args ...any) {
+	panic(vu.jsError(fmt.Sprintf(format, args...)))
+}
+
+func (vu *VU) jsError(msg string) goja.Value {
+	ctor, _ := goja.AssertConstructor(vu.rt.Get("Error"))
+	obj, err := ctor(nil, vu.rt.ToValue(msg))
+	if err != nil {
+		return vu.rt.NewGoError(errors.New(msg))
+	}
+	return obj
+}
+
+func (vu *VU) mustNotBeInit(what string) {
+	if vu.inInit {
+		vu.throw("%s cannot be called in the init context (top-level code)", what)
+	}
+}

@@ -1,0 +1,125 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration that reads k6's forms from JSON: a string
+// such as "1m30s" or "500ms", or a number of milliseconds.
+type Duration time.Duration
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := ParseDuration(s)
+		*d = Duration(v)
+		return err
+	}
+	var ms float64
+	if err := json.Unmarshal(b, &ms); err != nil {
+		return fmt.Errorf("want a duration such as \"30s\" or a number of milliseconds, got %s", b)
+	}
+	*d = Duration(time.Duration(ms * float64(time.Millisecond)))
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// ParseDuration reads a Go duration ("1m30s"), also accepting "d" for days
+// and a bare number as seconds, as k6 does on the command line.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.ParseUint(s[:i], 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want a number with a unit such as 500ms, 30s, 1m30s, 2h", s)
+	}
+	return days + d, nil
+}
+
+// Options are the run options that this version understands, as they come
+// from the script's `export const options`, the environment and the command
+// line. A nil pointer means "not set", so that layers merge field by field.
+type Options struct {
+	VUs        *int64            `json:"vus,omitempty"`
+	Duration   *Duration         `json:"duration,omitempty"`
+	Iterations *int64            `json:"iterations,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// ParseOptions decodes the JSON of a script's options object. Unknown keys
+// are kept for later versions and ignored here; a known key with a bad value
+// is an error naming the key.
+func ParseOptions(raw []byte) (Options, error) {
+	var o Options
+	if len(raw) == 0 || string(raw) == "null" {
+		return o, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return o, fmt.Errorf("options must be an object: %w", err)
+	}
+	for key, dst := range map[string]any{"vus": &o.VUs, "duration": &o.Duration, "iterations": &o.Iterations, "tags": &o.Tags} {
+		v, ok := fields[key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(v, dst); err != nil {
+			return o, fmt.Errorf("option %q: %s", key, jsonReason(err))
+		}
+	}
+	return o, nil
+}
+
+func jsonReason(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("want a %s, got a JSON %s", te.Type, te.Value)
+	}
+	return err.Error()
+}
+
+// Apply returns o with every field that top sets replaced by top's value.
+func (o Options) Apply(top Options) Options {
+	if top.VUs != nil {
+		o.VUs = top.VUs
+	}
+	if top.Duration != nil {
+		o.Duration = top.Duration
+	}
+	if top.Iterations != nil {
+		o.Iterations = top.Iterations
+	}
+	if top.Tags != nil {
+		o.Tags = top.Tags
+	}
+	return o
+}
