@@ -13,7 +13,7 @@ import (
 
 // harness runs scripts in real VUs and gives access to what they measured.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	builtins *metrics.Builtins
 	engine   *metrics.Engine
 	log      *bytes.Buffer
@@ -24,7 +24,7 @@ type harness struct {
 
 // writeScript writes files (name → source) into a temp dir and returns the
 // path of the first one given as main.
-func writeScript(t *testing.T, files map[string]string, main string) string {
+func writeScript(t testing.TB, files map[string]string, main string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, src := range files {
@@ -39,12 +39,12 @@ func writeScript(t *testing.T, files map[string]string, main string) string {
 	return filepath.Join(dir, main)
 }
 
-func newHarness(t *testing.T, src string, env map[string]string) *harness {
+func newHarness(t testing.TB, src string, env map[string]string) *harness {
 	t.Helper()
 	return newHarnessFiles(t, map[string]string{"script.js": src}, "script.js", env)
 }
 
-func newHarnessFiles(t *testing.T, files map[string]string, main string, env map[string]string) *harness {
+func newHarnessFiles(t testing.TB, files map[string]string, main string, env map[string]string) *harness {
 	t.Helper()
 	h := &harness{t: t, log: &bytes.Buffer{}}
 	h.builtins = metrics.RegisterBuiltins(metrics.NewRegistry())

@@ -104,3 +104,22 @@ export default function () {}`}, "s.js")
 		t.Fatalf("err = %v, want an init-context error at s.js:2", err)
 	}
 }
+
+func TestExceptionLogIsRateLimited(t *testing.T) {
+	h := newHarness(t, `export default function () { throw new Error('always'); }`, nil)
+	h.iterate(h.vu(1), 500)
+	h.bundle.cfg.Log.Close()
+	s := h.snapshot()
+	if lines := strings.Count(h.log.String(), "\n"); lines > exceptionRepeats+1 {
+		t.Errorf("%d log lines for 500 identical exceptions:\n%s", lines, h.log.String())
+	}
+	if !strings.Contains(h.log.String(), "497 more iteration errors") {
+		t.Errorf("the held-back count is missing: %q", h.log.String())
+	}
+	if s.Errors[0].N != 500 {
+		t.Errorf("counted %d exceptions, want 500", s.Errors[0].N)
+	}
+	if it := sinkOf[*metrics.CounterSink](t, s, "iterations"); it.Sum != 500 {
+		t.Errorf("an iteration ended by an exception still completes: iterations = %v", it.Sum)
+	}
+}

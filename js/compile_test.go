@@ -1,0 +1,164 @@
+package js
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/throng-dev/throng/metrics"
+)
+
+func load(t *testing.T, files map[string]string, main string) (*Bundle, error) {
+	t.Helper()
+	return Load(writeScript(t, files, main), Config{
+		Builtins: metrics.RegisterBuiltins(metrics.NewRegistry()), Log: NewLogger(&strings.Builder{}),
+		Env: map[string]string{"WHO": "tester"},
+	})
+}
+
+func TestSyntaxErrorNamesFileLineColumn(t *testing.T) {
+	_, err := load(t, map[string]string{"bad.js": "export default function () {\n  let x = ;\n}\n"}, "bad.js")
+	var se *ScriptError
+	if !errors.As(err, &se) || !errors.Is(err, ErrScript) {
+		t.Fatalf("err = %v, want a ScriptError", err)
+	}
+	if !strings.HasSuffix(se.File, "bad.js") || se.Line != 2 || se.Column != 11 {
+		t.Errorf("located at %s:%d:%d, want bad.js:2:11 (%v)", se.File, se.Line, se.Column, err)
+	}
+}
+
+func TestSyntaxErrorInImportedFile(t *testing.T) {
+	_, err := load(t, map[string]string{
+		"main.js":     "import { f } from './lib/util.js';\nexport default function () { f(); }\n",
+		"lib/util.js": "export function f() {\n\n  return ) ;\n}\n",
+	}, "main.js")
+	var se *ScriptError
+	if !errors.As(err, &se) || !strings.HasSuffix(se.File, "lib/util.js") || se.Line != 3 {
+		t.Fatalf("err = %v, want it located in lib/util.js line 3", err)
+	}
+}
+
+func TestMissingScriptAndMissingImport(t *testing.T) {
+	_, err := Load("/nonexistent/dir/script.js", Config{})
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/dir/script.js") || strings.Count(err.Error(), "\n") > 0 {
+		t.Errorf("missing script: %v", err)
+	}
+	_, err = load(t, map[string]string{"m.js": "import x from './nope.js';\nexport default function () {}\n"}, "m.js")
+	if err == nil || !strings.Contains(err.Error(), "nope.js") || !strings.Contains(err.Error(), "m.js:1:") {
+		t.Errorf("missing import: %v", err)
+	}
+}
+
+func TestRuntimeErrorIsMappedToUserSource(t *testing.T) {
+	h := newHarnessFiles(t, map[string]string{
+		"main.js": `import { helper } from './helper.js';
+
+export default function () {
+  helper();
+}
+`,
+		"helper.js": `// a comment to shift lines
+export function helper() {
+  const o = undefined;
+  return o.field;
+}
+`,
+	}, "main.js", nil)
+	h.iterate(h.vu(1), 1)
+	if log := h.log.String(); !strings.Contains(log, "helper.js:4:") || !strings.Contains(log, "TypeError") {
+		t.Errorf("exception log %q should point at helper.js:4", log)
+	}
+}
+
+func TestLocalImportsGlobalsEnvAndOpen(t *testing.T) {
+	h := newHarnessFiles(t, map[string]string{
+		"main.js": `import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+import { twice } from './lib.js';
+import data from './data.js';
+const text = open('./payload.txt');
+const bin = open('payload.txt', 'b');
+const out = new Counter('out');
+export const options = { vus: 3, duration: '2s', tags: { team: 'x' } };
+export default function () {
+  if (__ENV.WHO !== 'tester') throw new Error('env ' + __ENV.WHO);
+  if (text !== 'hello\n' || bin.byteLength !== 6) throw new Error('open');
+  if (typeof http.get !== 'function') throw new Error('http');
+  out.add(twice(__VU) + __ITER + data.n);
+}
+`,
+		"lib.js":      "export const twice = (x) => 2 * x;\n",
+		"data.js":     "module.exports = { n: 100 };\n",
+		"payload.txt": "hello\n",
+	}, "main.js", map[string]string{"WHO": "tester"})
+	raw, err := h.bundle.Options()
+	if err != nil || string(raw) != `{"duration":"2s","tags":{"team":"x"},"vus":3}` {
+		t.Fatalf("options = %s, %v", raw, err)
+	}
+	h.iterate(h.vu(7), 2) // 14+0+100, 14+1+100
+	s := h.snapshot()
+	if out := sinkOf[*metrics.CounterSink](t, s, "out"); out.Sum != 229 {
+		t.Errorf("out = %v, want 229; log: %s", out.Sum, h.log.String())
+	}
+}
+
+func TestInitErrorsAreLocated(t *testing.T) {
+	b, err := load(t, map[string]string{"s.js": "const x = 1;\nthrow new Error('init failed');\nexport default function () {}\n"}, "s.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Options()
+	if err == nil || !strings.Contains(err.Error(), "s.js:2:") || !strings.Contains(err.Error(), "Error: init failed") || !errors.Is(err, ErrScript) {
+		t.Errorf("err = %v", err)
+	}
+	b, _ = load(t, map[string]string{"o.js": "open('missing.txt');\nexport default function () {}\n"}, "o.js")
+	if _, err = b.Options(); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+		t.Errorf("open of a missing file: %v", err)
+	}
+	b, _ = load(t, map[string]string{"u.js": "import x from 'k6/nope';\nexport default function () {}\n"}, "u.js")
+	if _, err = b.Options(); err == nil || !strings.Contains(err.Error(), `unknown module "k6/nope"`) {
+		t.Errorf("unknown module: %v", err)
+	}
+}
+
+func TestCustomMetrics(t *testing.T) {
+	h := newHarness(t, `
+import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
+const c = new Counter('c'), g = new Gauge('g'), r = new Rate('r'), tr = new Trend('tr', true);
+export default function () {
+  c.add(2); c.add(3, { k: 'v' });
+  g.add(7); g.add(4);
+  r.add(true); r.add(false); r.add(1);
+  tr.add(10); tr.add(30);
+  if (c.add('not a number')) throw new Error('a NaN was accepted');
+  if (c.name !== 'c') throw new Error('name');
+}`, nil)
+	h.iterate(h.vu(1), 1)
+	s := h.snapshot()
+	if c := sinkOf[*metrics.CounterSink](t, s, "c"); c.Sum != 5 {
+		t.Errorf("counter %v", c.Sum)
+	}
+	if g := sinkOf[*metrics.GaugeSink](t, s, "g"); g.Value != 4 || g.Max != 7 {
+		t.Errorf("gauge %+v", g)
+	}
+	if r := sinkOf[*metrics.RateSink](t, s, "r"); r.Trues != 2 || r.Total != 3 {
+		t.Errorf("rate %+v", r)
+	}
+	m, _ := s.Metric("tr")
+	if tr := m.Sink.(*metrics.TrendSink); tr.Mean() != 20 || m.Metric.Contains != metrics.Time {
+		t.Errorf("trend mean %v contains %v", tr.Mean(), m.Metric.Contains)
+	}
+	if !strings.Contains(h.log.String(), "not a number") {
+		t.Errorf("no warning for a NaN: %q", h.log.String())
+	}
+}
+
+func TestMetricsMustBeCreatedInInit(t *testing.T) {
+	h := newHarness(t, `
+import { Counter } from 'k6/metrics';
+export default function () { new Counter('late'); }`, nil)
+	h.iterate(h.vu(1), 1)
+	if !strings.Contains(h.log.String(), "init context") {
+		t.Errorf("log %q", h.log.String())
+	}
+}
