@@ -1,0 +1,34 @@
+# throng: `make demo` runs the event-store scenario, `make test` runs every test.
+SHELL   := bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+DEMO_VUS      ?= 10
+DEMO_DURATION ?= 30s
+
+.PHONY: help build test lint demo bench gobench
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/throng and the demo target bin/eventstore-target
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/throng ./cmd/throng
+	$(GO) build -o bin/eventstore-target ./examples/eventstore/cmd/eventstore-target
+
+test: lint ## gofmt and vet checks, then every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+lint: ## fail on gofmt drift and go vet findings
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+demo: build ## run the event-store scenario against the bundled target (DEMO_VUS, DEMO_DURATION)
+	DEMO_VUS=$(DEMO_VUS) DEMO_DURATION=$(DEMO_DURATION) bash examples/eventstore/demo.sh
+
+bench: gobench ## throng beside wrk on one GET endpoint, as ratios, and the Go benchmarks
+	bash bench/run.sh
+
+gobench: ## the Go benchmarks of the hot paths
+	$(GO) test -run '^$$' -bench . -benchmem ./metrics ./js
