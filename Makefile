@@ -17,7 +17,7 @@ build: ## build bin/throng and the demo target bin/eventstore-target
 	$(GO) build -o bin/eventstore-target ./examples/eventstore/cmd/eventstore-target
 
 test: lint ## gofmt and vet checks, then every test with the race detector
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 5m ./...
 
 lint: ## fail on gofmt drift and go vet findings
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

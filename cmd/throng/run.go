@@ -101,7 +101,6 @@ func runScript(ctx context.Context, e *env, c *cobra.Command, f *runFlags, path 
 	if _, ok := e.lookup("NO_COLOR"); ok {
 		noColor = true
 	}
-	fmt.Fprintln(e.stdout)
 	if err := summary.Render(e.stdout, snap, summary.Options{NoColor: noColor}); err != nil {
 		return err
 	}
