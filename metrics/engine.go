@@ -29,6 +29,8 @@ type Engine struct {
 
 	mu          sync.Mutex
 	sinks       []Sink // by Metric.Index
+	thresholds  []*ThresholdSet
+	subs        [][]*subSink // by the parent's Metric.Index
 	root        *Group
 	statusCodes map[string]int64
 	errors      map[string]int64
@@ -98,6 +100,13 @@ func (e *Engine) ingest(batch []Sample) {
 			e.sinks[i] = NewSink(s.Metric.Type)
 		}
 		e.sinks[i].Add(s)
+		if i < len(e.subs) {
+			for _, sub := range e.subs[i] {
+				if s.Tags.Contains(sub.Tags) {
+					sub.sink.Add(s)
+				}
+			}
+		}
 		switch s.Metric {
 		case e.builtins.Checks:
 			e.addCheck(s)
@@ -140,10 +149,21 @@ type Snapshot struct {
 	Errors      []Count          // failures per reason, most frequent first
 }
 
-// MetricSnapshot is a metric with a copy of its sink.
+// MetricSnapshot is a metric, or a sub-metric, with a copy of its sink and
+// the verdicts of its thresholds.
 type MetricSnapshot struct {
-	Metric *Metric
-	Sink   Sink
+	Metric     *Metric
+	Sub        *Submetric // nil for the whole metric
+	Sink       Sink
+	Thresholds []ThresholdResult
+}
+
+// Name is the metric's name, or the sub-metric's ("metric{k:v}").
+func (m MetricSnapshot) Name() string {
+	if m.Sub != nil {
+		return m.Sub.Name
+	}
+	return m.Metric.Name
 }
 
 // Count is a number of occurrences of a key.
@@ -152,24 +172,32 @@ type Count struct {
 	N   int64
 }
 
-// Metric returns the snapshot of the metric called name, if it has samples.
+// Metric returns the snapshot of the metric (or sub-metric) called name,
+// if it has samples or thresholds.
 func (s *Snapshot) Metric(name string) (MetricSnapshot, bool) {
 	for _, m := range s.Metrics {
-		if m.Metric.Name == name {
+		if m.Name() == name {
 			return m, true
 		}
 	}
 	return MetricSnapshot{}, false
 }
 
-// Snapshot copies the current aggregates. d is the running time so far.
+// Snapshot copies the current aggregates and evaluates the thresholds on
+// them. d is the running time so far. Metrics are sorted by name, each
+// followed by its sub-metrics.
 func (e *Engine) Snapshot(d time.Duration) *Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := &Snapshot{Duration: d, Root: e.root.clone()}
 	for _, m := range e.builtins.registry.All() {
-		if m.index < len(e.sinks) && e.sinks[m.index] != nil {
-			s.Metrics = append(s.Metrics, MetricSnapshot{Metric: m, Sink: e.sinks[m.index].Clone()})
+		if sink := e.sink(m); sink != nil || e.hasThresholds(m, nil) {
+			s.Metrics = append(s.Metrics, e.metricSnapshot(m, nil, sink, d))
+		}
+		if m.index < len(e.subs) {
+			for _, sub := range e.subs[m.index] {
+				s.Metrics = append(s.Metrics, e.metricSnapshot(m, sub.Submetric, sub.sink, d))
+			}
 		}
 	}
 	s.StatusCodes = counts(e.statusCodes)
@@ -177,6 +205,42 @@ func (e *Engine) Snapshot(d time.Duration) *Snapshot {
 	s.Errors = counts(e.errors)
 	sort.SliceStable(s.Errors, func(i, j int) bool { return s.Errors[i].N > s.Errors[j].N })
 	return s
+}
+
+func (e *Engine) sink(m *Metric) Sink {
+	if m.index < len(e.sinks) {
+		return e.sinks[m.index]
+	}
+	return nil
+}
+
+func (e *Engine) metricSnapshot(m *Metric, sub *Submetric, sink Sink, d time.Duration) MetricSnapshot {
+	ms := MetricSnapshot{Metric: m, Sub: sub}
+	if sink != nil {
+		ms.Sink = sink.Clone()
+	}
+	for _, set := range e.thresholds {
+		if set.Metric == m && sameSub(set.Sub, sub) {
+			ms.Thresholds = append(ms.Thresholds, evaluate(set, sink, d, false)...)
+		}
+	}
+	if ms.Sink == nil {
+		ms.Sink = NewSink(m.Type)
+	}
+	return ms
+}
+
+func (e *Engine) hasThresholds(m *Metric, sub *Submetric) bool {
+	for _, set := range e.thresholds {
+		if set.Metric == m && sameSub(set.Sub, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameSub(a, b *Submetric) bool {
+	return a == b || (a != nil && b != nil && a.Name == b.Name)
 }
 
 func counts(m map[string]int64) []Count {
@@ -256,4 +320,117 @@ func (g *Group) clone() *Group {
 		c.Groups = append(c.Groups, sub.clone())
 	}
 	return c
+}
+
+// subSink is the sink of one sub-metric.
+type subSink struct {
+	*Submetric
+	sink Sink
+}
+
+// SetThresholds installs the thresholds, creating a sink for each
+// sub-metric they name (and only those). Call it before Start.
+func (e *Engine) SetThresholds(sets []*ThresholdSet) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.thresholds = sets
+	for _, set := range sets {
+		if set.Sub == nil {
+			continue
+		}
+		i := set.Metric.index
+		if i >= len(e.subs) {
+			e.subs = append(e.subs, make([][]*subSink, i+1-len(e.subs))...)
+		}
+		known := false
+		for _, s := range e.subs[i] {
+			known = known || s.Name == set.Sub.Name
+		}
+		if !known {
+			e.subs[i] = append(e.subs[i], &subSink{Submetric: set.Sub, sink: NewSink(set.Metric.Type)})
+		}
+	}
+}
+
+// EvaluateThresholds checks every threshold against the current
+// aggregates. It returns whether any failed, and the first failed one that
+// asks to abort the run once elapsed has passed its delayAbortEval.
+func (e *Engine) EvaluateThresholds(elapsed time.Duration) (failed bool, abort *ThresholdResult) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, set := range e.thresholds {
+		for _, r := range evaluate(set, e.setSink(set), elapsed, true) {
+			if r.OK {
+				continue
+			}
+			failed = true
+			if abort == nil && r.Threshold.AbortOnFail && elapsed >= r.Threshold.DelayAbortEval {
+				r := r
+				abort = &r
+			}
+		}
+	}
+	return failed, abort
+}
+
+func (e *Engine) setSink(set *ThresholdSet) Sink {
+	if set.Sub == nil {
+		return e.sink(set.Metric)
+	}
+	i := set.Metric.index
+	if i < len(e.subs) {
+		for _, s := range e.subs[i] {
+			if s.Name == set.Sub.Name {
+				return s.sink
+			}
+		}
+	}
+	return nil
+}
+
+// evaluate judges the thresholds of set against sink (nil: no samples).
+// With no samples, as in k6: during the run (live) nothing is judged; at
+// the end a Rate has no value and passes, while the other types count as
+// zero (so `count>0` on a counter that never moved fails).
+func evaluate(set *ThresholdSet, sink Sink, d time.Duration, live bool) []ThresholdResult {
+	out := make([]ThresholdResult, len(set.Thresholds))
+	noData := sink == nil || empty(sink)
+	if sink == nil {
+		sink = NewSink(set.Metric.Type)
+	}
+	for i, t := range set.Thresholds {
+		if noData && (live || set.Metric.Type == Rate) {
+			out[i] = ThresholdResult{Threshold: t, OK: true, NoData: true}
+			continue
+		}
+		v := t.Value(sink, d)
+		out[i] = ThresholdResult{Threshold: t, Value: v, OK: t.Passes(v), NoData: noData}
+	}
+	return out
+}
+
+func empty(s Sink) bool {
+	switch s := s.(type) {
+	case *RateSink:
+		return s.Total == 0
+	case *TrendSink:
+		return s.Count() == 0
+	case *GaugeSink:
+		return !s.Set
+	case *CounterSink:
+		return s.First == 0
+	}
+	return false
+}
+
+// ThresholdsFailed reports whether any threshold in the snapshot failed.
+func (s *Snapshot) ThresholdsFailed() bool {
+	for _, m := range s.Metrics {
+		for _, r := range m.Thresholds {
+			if !r.OK {
+				return true
+			}
+		}
+	}
+	return false
 }
