@@ -1,6 +1,9 @@
 package metrics
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Histogram is a log-linear histogram of float64 values: bucket i holds the
 // values in (γ^(i-1), γ^i] with γ = (1+α)/(1-α), so reporting a bucket by
@@ -214,4 +217,58 @@ func (h *Histogram) clamp(rank uint64, v float64) float64 {
 		return h.max
 	}
 	return math.Max(h.min, math.Min(h.max, v))
+}
+
+// HistogramData is the exported, mergeable form of a Histogram: enough to
+// rebuild it exactly. Bucket i of a store covers magnitudes in
+// (γ^(i-1), γ^i], γ = (1+Alpha)/(1-Alpha); Counts[j] is bucket Offset+j.
+// Negative values are kept by magnitude in Negative; values whose
+// magnitude is below 1e-9 are counted in Zeros.
+type HistogramData struct {
+	Alpha    float64     `json:"alpha"`
+	Count    uint64      `json:"count"`
+	Sum      float64     `json:"sum"`
+	Min      float64     `json:"min"`
+	Max      float64     `json:"max"`
+	Zeros    uint64      `json:"zeros,omitempty"`
+	Positive BucketsData `json:"positive"`
+	Negative BucketsData `json:"negative"`
+}
+
+// BucketsData is a run of bucket counters starting at index Offset.
+type BucketsData struct {
+	Offset int      `json:"offset"`
+	Counts []uint64 `json:"counts"`
+}
+
+// Export returns the histogram's data, for files that are merged later.
+func (h *Histogram) Export() HistogramData {
+	return HistogramData{
+		Alpha: histAlpha, Count: h.count, Sum: h.sum, Min: h.min, Max: h.max, Zeros: h.zeros,
+		Positive: BucketsData{h.pos.offset, append([]uint64{}, h.pos.counts...)},
+		Negative: BucketsData{h.neg.offset, append([]uint64{}, h.neg.counts...)},
+	}
+}
+
+// HistogramFromData rebuilds a histogram from its exported data. It
+// refuses data made with another bucket width, or whose counts disagree.
+func HistogramFromData(d HistogramData) (*Histogram, error) {
+	if d.Alpha != histAlpha {
+		return nil, fmt.Errorf("histogram alpha %v: this version of throng reads only %v", d.Alpha, histAlpha)
+	}
+	h := &Histogram{count: d.Count, sum: d.Sum, min: d.Min, max: d.Max, zeros: d.Zeros,
+		pos: buckets{d.Positive.Offset, append([]uint64(nil), d.Positive.Counts...)},
+		neg: buckets{d.Negative.Offset, append([]uint64(nil), d.Negative.Counts...)},
+	}
+	total := h.zeros
+	for _, c := range h.pos.counts {
+		total += c
+	}
+	for _, c := range h.neg.counts {
+		total += c
+	}
+	if total != h.count {
+		return nil, fmt.Errorf("histogram count %d does not match its buckets (%d)", h.count, total)
+	}
+	return h, nil
 }

@@ -140,3 +140,30 @@ func BenchmarkHistogramAdd(b *testing.B) {
 		h.Add(vals[i&4095])
 	}
 }
+
+func TestHistogramExportRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var h Histogram
+	for range 10_000 {
+		h.Add(heavyTailed(r) - 5) // some negatives too
+	}
+	back, err := HistogramFromData(h.Export())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []float64{0, 0.1, 0.5, 0.95, 0.999, 1} {
+		if back.Quantile(q) != h.Quantile(q) {
+			t.Errorf("q%v: %v after the round trip, %v before", q, back.Quantile(q), h.Quantile(q))
+		}
+	}
+	d := h.Export()
+	d.Count++
+	if _, err := HistogramFromData(d); err == nil {
+		t.Error("inconsistent counts accepted")
+	}
+	d = h.Export()
+	d.Alpha = 0.01
+	if _, err := HistogramFromData(d); err == nil {
+		t.Error("another alpha accepted")
+	}
+}
