@@ -16,8 +16,9 @@ build: ## build bin/throng and the demo target bin/eventstore-target
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/throng ./cmd/throng
 	$(GO) build -o bin/eventstore-target ./examples/eventstore/cmd/eventstore-target
 
-test: lint ## gofmt and vet checks, then every test with the race detector
+test: lint ## gofmt and vet checks, every test with the race detector, a short fuzz of the parsers
 	$(GO) test -race -count=1 -timeout 5m ./...
+	$(GO) test -run '^$$' -fuzz FuzzParseThreshold -fuzztime 5s ./metrics
 
 lint: ## fail on gofmt drift and go vet findings
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

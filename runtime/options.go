@@ -69,10 +69,13 @@ func ParseDuration(s string) (time.Duration, error) {
 // from the script's `export const options`, the environment and the command
 // line. A nil pointer means "not set", so that layers merge field by field.
 type Options struct {
-	VUs        *int64            `json:"vus,omitempty"`
-	Duration   *Duration         `json:"duration,omitempty"`
-	Iterations *int64            `json:"iterations,omitempty"`
-	Tags       map[string]string `json:"tags,omitempty"`
+	VUs               *int64            `json:"vus,omitempty"`
+	Duration          *Duration         `json:"duration,omitempty"`
+	Iterations        *int64            `json:"iterations,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	Thresholds        json.RawMessage   `json:"thresholds,omitempty"` // parsed by metrics.ParseThresholds
+	SummaryTrendStats []string          `json:"summaryTrendStats,omitempty"`
+	SummaryTimeUnit   *string           `json:"summaryTimeUnit,omitempty"`
 }
 
 // ParseOptions decodes the JSON of a script's options object. Unknown keys
@@ -87,7 +90,10 @@ func ParseOptions(raw []byte) (Options, error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return o, fmt.Errorf("options must be an object: %w", err)
 	}
-	for key, dst := range map[string]any{"vus": &o.VUs, "duration": &o.Duration, "iterations": &o.Iterations, "tags": &o.Tags} {
+	for key, dst := range map[string]any{
+		"vus": &o.VUs, "duration": &o.Duration, "iterations": &o.Iterations, "tags": &o.Tags,
+		"thresholds": &o.Thresholds, "summaryTrendStats": &o.SummaryTrendStats, "summaryTimeUnit": &o.SummaryTimeUnit,
+	} {
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {
 			continue
@@ -120,6 +126,15 @@ func (o Options) Apply(top Options) Options {
 	}
 	if top.Tags != nil {
 		o.Tags = top.Tags
+	}
+	if top.Thresholds != nil {
+		o.Thresholds = top.Thresholds
+	}
+	if top.SummaryTrendStats != nil {
+		o.SummaryTrendStats = top.SummaryTrendStats
+	}
+	if top.SummaryTimeUnit != nil {
+		o.SummaryTimeUnit = top.SummaryTimeUnit
 	}
 	return o
 }
