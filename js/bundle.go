@@ -3,6 +3,7 @@ package js
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,14 @@ type Config struct {
 	Engine   *metrics.Engine   // where VUs send samples; nil while only reading options
 	Tags     *metrics.TagSet   // run-wide tags on every sample
 	Log      *Logger
+
+	// OnAbort is called by exec.test.abort(): it must stop the run.
+	OnAbort func(reason string)
+	// OnFail is called by exec.test.fail(): the run goes on, marked failed.
+	OnFail func(reason string)
+	// TextSummary renders handleSummary's data (as JSON) as the text
+	// summary, for textSummary() in scripts.
+	TextSummary func(data []byte, indent string, colors bool) (string, error)
 }
 
 // Bundle is a compiled script, shared by all VUs of a run.
@@ -90,6 +99,13 @@ func (b *Bundle) readFile(name string) ([]byte, error) {
 
 // exceptionError turns a goja error into a located ScriptError.
 func exceptionError(err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if ae, ok := ie.Value().(*AbortError); ok {
+			return ae
+		}
+		return err
+	}
 	ex, ok := err.(*goja.Exception)
 	if !ok {
 		return err
@@ -123,3 +139,52 @@ func exceptionMessage(ex *goja.Exception) string {
 
 // SetTags sets the run-wide tags of VUs created from now on.
 func (b *Bundle) SetTags(tags *metrics.TagSet) { b.cfg.Tags = tags }
+
+// ErrAborted marks a run stopped by exec.test.abort() (exit code 108).
+var ErrAborted = errors.New("aborted by the script")
+
+// AbortError is exec.test.abort()'s reason.
+type AbortError struct{ Reason string }
+
+func (e *AbortError) Error() string { return e.Reason }
+
+// Is makes errors.Is(err, ErrAborted) true.
+func (e *AbortError) Is(target error) bool { return target == ErrAborted }
+
+// HandleSummary calls the script's exported handleSummary(data), data being
+// the summary as JSON, in a fresh VU. It returns what the function asked
+// to write, by destination ("stdout", "stderr" or a file path); defined is
+// false when the script exports no handleSummary.
+func (b *Bundle) HandleSummary(ctx context.Context, data []byte) (out map[string][]byte, defined bool, err error) {
+	vu, err := b.newVU(ctx, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	fn, ok := goja.AssertFunction(vu.exports.Get("handleSummary"))
+	if !ok {
+		return nil, false, nil
+	}
+	vu.ctx = ctx
+	parsed, err := vu.parseJSON(data)
+	if err != nil {
+		return nil, true, err
+	}
+	res, err := fn(goja.Undefined(), parsed)
+	if err != nil {
+		return nil, true, fmt.Errorf("handleSummary: %w", exceptionError(err))
+	}
+	obj, ok := res.(*goja.Object)
+	if !ok {
+		return nil, true, fmt.Errorf("handleSummary must return an object of destination → content, got %s", res)
+	}
+	out = map[string][]byte{}
+	for _, k := range obj.Keys() {
+		switch v := obj.Get(k).Export().(type) {
+		case goja.ArrayBuffer:
+			out[k] = v.Bytes()
+		default:
+			out[k] = []byte(obj.Get(k).String())
+		}
+	}
+	return out, true, nil
+}

@@ -33,8 +33,9 @@ func (e *ScriptError) Error() string {
 func (e *ScriptError) Is(target error) bool { return target == ErrScript }
 
 // builtinPrefixes are the module names resolved at run time by require, not
-// bundled.
-var builtinPrefixes = []string{"k6", "k6/*", "throng", "throng/*"}
+// bundled. Remote URLs are left to require too, which maps the jslib
+// modules throng has built in and refuses the rest with a clear message.
+var builtinPrefixes = []string{"k6", "k6/*", "throng", "throng/*", "https://*", "http://*"}
 
 // compile bundles the script at path with its local imports into one
 // CommonJS program that goja runs in every VU. The wrapper function is put

@@ -10,15 +10,30 @@ import (
 // function that builds its exports for one VU. Every module is importable
 // as k6/… and as throng/….
 var builtinModules = map[string]func(vu *VU) map[string]any{
-	"k6":         k6Module,
-	"k6/http":    httpModule,
-	"k6/metrics": metricsModule,
+	"k6":           k6Module,
+	"k6/http":      httpModule,
+	"k6/metrics":   metricsModule,
+	"k6/execution": executionModule,
+	"k6/summary":   summaryModule,
+}
+
+// jslibAliases are remote modules that k6 users import and that throng
+// has built in, so they work without a network.
+var jslibAliases = map[string]string{
+	"https://jslib.k6.io/k6-summary/0.0.1/index.js": "k6/summary",
+	"https://jslib.k6.io/k6-summary/0.0.2/index.js": "k6/summary",
+	"https://jslib.k6.io/k6-summary/0.0.3/index.js": "k6/summary",
+	"https://jslib.k6.io/k6-summary/0.0.4/index.js": "k6/summary",
+	"https://jslib.k6.io/k6-summary/0.1.0/index.js": "k6/summary",
 }
 
 // require resolves the built-in modules that the bundler left external.
 // Local files never reach it: they are bundled at compile time.
 func (vu *VU) require(name string) goja.Value {
 	canonical := name
+	if alias, ok := jslibAliases[name]; ok {
+		canonical = alias
+	}
 	if rest, ok := strings.CutPrefix(name, "throng"); ok && (rest == "" || rest[0] == '/') {
 		canonical = "k6" + rest
 	}
@@ -27,6 +42,9 @@ func (vu *VU) require(name string) goja.Value {
 	}
 	build, ok := builtinModules[canonical]
 	if !ok {
+		if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
+			vu.throw("remote module %q: throng does not fetch modules over the network; bundle it locally (the built-in modules are %s)", name, moduleList())
+		}
 		vu.throw("unknown module %q: the built-in modules are %s", name, moduleList())
 	}
 	m := vu.esModule(build(vu))

@@ -30,6 +30,7 @@ type VU struct {
 	tags      *metrics.TagSet // baseTags + group
 	groupPath string
 	iter      int64
+	scenario  string
 	http      *httpClient
 	scenarios map[string]*metrics.TagSet
 }
@@ -130,10 +131,15 @@ func (vu *VU) Iterate(ctx context.Context, scenario, exec string) bool {
 	start := time.Now()
 	_, err = fn(goja.Undefined())
 	vu.iter++
-	if !stop() {
-		// The context ended while the iteration ran: whatever it did last
-		// (a sleep cut short, a request cancelled), it did not finish.
+	stopped := stop()
+	if !stopped {
 		<-interrupted
+	}
+	var ie *goja.InterruptedError
+	if !stopped || errors.As(err, &ie) {
+		// The context ended while the iteration ran, or the script aborted
+		// the test: whatever it did last (a sleep cut short, a request
+		// cancelled), it did not finish.
 		vu.rt.ClearInterrupt()
 		vu.endIteration(start, false)
 		return false
@@ -162,7 +168,7 @@ func (vu *VU) function(exec string) (goja.Callable, error) {
 }
 
 func (vu *VU) startIteration(ctx context.Context, scenario string) {
-	vu.ctx = ctx
+	vu.ctx, vu.scenario = ctx, scenario
 	tags, ok := vu.scenarios[scenario]
 	if !ok {
 		tags = vu.b.cfg.Tags.With("scenario", scenario)

@@ -47,3 +47,10 @@ func exitCodeOf(err error) int {
 	}
 	return exitGenericFailure
 }
+
+// Exit codes of run outcomes beyond errors.
+const (
+	exitThresholdsFailed = 99
+	exitScriptAborted    = 108
+	exitMarkedFailed     = 110
+)

@@ -1,30 +1,39 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/throng-dev/throng/js"
 	"github.com/throng-dev/throng/metrics"
-	"github.com/throng-dev/throng/outputs/summary"
 	"github.com/throng-dev/throng/runtime"
 )
 
 type runFlags struct {
-	vus        int64
-	duration   string
-	iterations int64
-	env        []string
-	tags       []string
-	noColor    bool
-	quiet      bool
+	vus           int64
+	duration      string
+	iterations    int64
+	env           []string
+	tags          []string
+	noColor       bool
+	quiet         bool
+	noThresholds  bool
+	trendStats    string
+	timeUnit      string
+	noSummary     bool
+	summaryMode   string
+	summaryExport string
+	junit         string
 }
 
 func newRunCommand(e *env) *cobra.Command {
@@ -39,7 +48,15 @@ func newRunCommand(e *env) *cobra.Command {
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			return runScript(c.Context(), e, c, f, args[0])
+			ctx := c.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			t, err := prepare(e, c, f, args[0])
+			if err != nil {
+				return err
+			}
+			return t.finish(t.execute(ctx))
 		},
 	}
 	fl := cmd.Flags()
@@ -50,107 +67,191 @@ func newRunCommand(e *env) *cobra.Command {
 	fl.StringArrayVar(&f.tags, "tag", nil, "add a tag to every sample (KEY=VALUE, repeatable)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the output")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no banner and no progress line")
+	fl.BoolVar(&f.noThresholds, "no-thresholds", false, "do not evaluate thresholds")
+	fl.StringVar(&f.trendStats, "summary-trend-stats", "", `Trend columns of the summary, e.g. "avg,p(99),p(99.9),count"`)
+	fl.StringVar(&f.timeUnit, "summary-time-unit", "", "unit of the summary's times: s, ms or us (default: humanised)")
+	fl.BoolVar(&f.noSummary, "no-summary", false, "print no end-of-test summary")
+	fl.StringVar(&f.summaryMode, "summary-mode", "compact", "compact (the summary) or disabled (none)")
+	fl.StringVar(&f.summaryExport, "summary-export", "", "write the results as versioned JSON to this file")
+	fl.StringVar(&f.junit, "junit", "", "write thresholds and checks as JUnit XML to this file")
 	return cmd
 }
 
-// runScript is `throng run`: load, configure, run, summarise.
-func runScript(ctx context.Context, e *env, c *cobra.Command, f *runFlags, path string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+// testRun is one `throng run`: everything prepared before the VUs start,
+// and what happened while they ran.
+type testRun struct {
+	e         *env
+	f         *runFlags
+	path      string
+	bundle    *js.Bundle
+	engine    *metrics.Engine
+	builtins  *metrics.Builtins
+	logger    *js.Logger
+	opts      runtime.Options
+	optsJSON  []byte
+	run       *runtime.Run
+	cancel    context.CancelCauseFunc
+	markedBad atomic.Pointer[string] // exec.test.fail()'s reason
+}
+
+// stop causes: why a run ended before its time.
+var errSignal = errors.New("the run was stopped by a signal")
+
+type thresholdAbort struct{ r metrics.ThresholdResult }
+
+func (t *thresholdAbort) Error() string {
+	return fmt.Sprintf("threshold %q crossed (%s=%g) and abortOnFail is set: the run was stopped", t.r.Threshold.Source, t.r.Threshold.AggName(), t.r.Value)
+}
+
+// prepare loads the script, merges the options, and checks everything that
+// can be checked before a VU starts.
+func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, error) {
 	scriptEnv, err := scriptEnvironment(e, f.env)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	runTags, err := keyValues("--tag", f.tags)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	registry := metrics.NewRegistry()
-	builtins := metrics.RegisterBuiltins(registry)
-	engine := metrics.NewEngine(builtins)
-	logger := js.NewLogger(e.stderr)
-	defer logger.Close()
+	t := &testRun{e: e, f: f, path: path, logger: js.NewLogger(e.stderr)}
+	t.builtins = metrics.RegisterBuiltins(metrics.NewRegistry())
+	t.engine = metrics.NewEngine(t.builtins)
+	t.bundle, err = js.Load(path, js.Config{
+		Env: scriptEnv, Builtins: t.builtins, Engine: t.engine, Log: t.logger,
+		OnAbort:     func(reason string) { t.stop(&js.AbortError{Reason: reason}) },
+		OnFail:      func(reason string) { t.markedBad.CompareAndSwap(nil, &reason) },
+		TextSummary: t.textSummary,
+	})
+	if err != nil {
+		return nil, scriptFailure(err)
+	}
+	if t.opts, err = consolidateOptions(e, c, f, t.bundle); err != nil {
+		return nil, err
+	}
+	if err := t.configure(runTags); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
 
-	bundle, err := js.Load(path, js.Config{Env: scriptEnv, Builtins: builtins, Engine: engine, Log: logger})
-	if err != nil {
-		return scriptFailure(err)
-	}
-	opts, err := consolidateOptions(e, c, f, bundle)
-	if err != nil {
-		return err
-	}
-	tags := metrics.NewTagSet(opts.Tags).WithAll(runTags)
-	bundle.SetTags(tags)
-	executor, err := runtime.ExecutorFromOptions(opts)
+// configure validates the consolidated options and builds the executor and
+// the thresholds.
+func (t *testRun) configure(runTags map[string]string) error {
+	tags := metrics.NewTagSet(t.opts.Tags).WithAll(runTags)
+	t.bundle.SetTags(tags)
+	executor, err := runtime.ExecutorFromOptions(t.opts)
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
 	}
-	if !f.quiet {
-		printBanner(e, path, executor)
-	}
-	run := &runtime.Run{Executor: executor, Factory: vuFactory{bundle}, Engine: engine, Builtins: builtins, Tags: tags}
-	engine.Start()
-	runErr, stoppedBySignal := execute(ctx, e, f, run)
-	engine.Stop()
-	if runErr != nil {
-		return runErr
-	}
-	snap := engine.Snapshot(run.Elapsed())
-	noColor := f.noColor || !e.stdoutIsTTY
-	if _, ok := e.lookup("NO_COLOR"); ok {
-		noColor = true
-	}
-	if err := summary.Render(e.stdout, snap, summary.Options{NoColor: noColor}); err != nil {
+	if err := t.summaryOptionsValid(); err != nil {
 		return err
 	}
-	if stoppedBySignal {
-		return withCode(exitExternalAbort, errors.New("the run was stopped by a signal"))
+	if !t.f.noThresholds {
+		sets, err := metrics.ParseThresholds(t.opts.Thresholds, t.builtins.Registry())
+		if err != nil {
+			return invalidConfig("%v", err)
+		}
+		t.engine.SetThresholds(sets)
 	}
+	t.optsJSON = readableJSON(t.opts)
+	t.run = &runtime.Run{Executor: executor, Factory: vuFactory{t.bundle}, Engine: t.engine, Builtins: t.builtins, Tags: tags}
 	return nil
 }
 
-// execute initialises the VUs and runs the executor, stopping gracefully
-// at the first signal and at once at the second.
-func execute(ctx context.Context, e *env, f *runFlags, run *runtime.Run) (err error, stopped bool) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var signalled bool
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-done:
-			return
-		case <-e.signals:
-			signalled = true
-			fmt.Fprintln(e.stderr, "\nStopping: iterations get their graceful stop to finish (signal again to stop at once)")
-			cancel()
-		}
-		select {
-		case <-done:
-		case <-e.signals:
-			fmt.Fprintln(e.stderr, "Stopped at once by a second signal")
-			os.Exit(exitExternalAbort)
-		}
-	}()
-	vus, err := run.InitVUs(ctx)
-	if err != nil {
-		return scriptFailure(err), false
+// stop ends the run early for cause; the first cause wins.
+func (t *testRun) stop(cause error) {
+	if t.cancel != nil {
+		t.cancel(cause)
 	}
-	stopProgress := startProgress(e, f, run)
-	err = run.Start(ctx, vus)
-	stopProgress()
-	return err, signalled
 }
 
-// scriptFailure gives script errors (syntax, init exceptions) exit code 107
-// and a missing script file a plain one-line error.
-func scriptFailure(err error) error {
-	if errors.Is(err, js.ErrScript) {
-		return withCode(exitScriptError, err)
+// execute initialises the VUs and runs the executor, stopping gracefully
+// at the first signal and at once at the second, and when a threshold with
+// abortOnFail fails. It returns why the run stopped early, if it did.
+func (t *testRun) execute(parent context.Context) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	t.cancel = cancel
+	defer cancel(nil)
+	if !t.f.quiet {
+		printBanner(t.e, t.path, t.run.Executor)
 	}
-	if errors.Is(err, os.ErrNotExist) {
+	t.engine.Start()
+	done := make(chan struct{})
+	defer close(done)
+	go t.watchSignals(ctx, done)
+	vus, err := t.run.InitVUs(ctx)
+	if err != nil {
+		t.engine.Stop()
+		return scriptFailure(err)
+	}
+	stopProgress := startProgress(t.e, t.f, t.run)
+	stopThresholds := t.watchThresholds(ctx)
+	err = t.run.Start(ctx, vus)
+	stopThresholds()
+	stopProgress()
+	t.engine.Stop()
+	if err != nil {
+		return err
+	}
+	return context.Cause(ctx)
+}
+
+func (t *testRun) watchSignals(ctx context.Context, done <-chan struct{}) {
+	select {
+	case <-done:
+		return
+	case <-t.e.signals:
+		fmt.Fprintln(t.e.stderr, "\nStopping: iterations get their graceful stop to finish (signal again to stop at once)")
+		t.stop(errSignal)
+	}
+	select {
+	case <-done:
+	case <-t.e.signals:
+		fmt.Fprintln(t.e.stderr, "Stopped at once by a second signal")
+		os.Exit(exitExternalAbort)
+	}
+}
+
+// thresholdInterval is how often thresholds are evaluated during the run.
+const thresholdInterval = 2 * time.Second
+
+// watchThresholds evaluates the thresholds during the run and stops it
+// when one with abortOnFail fails.
+func (t *testRun) watchThresholds(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(thresholdInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if _, abort := t.engine.EvaluateThresholds(t.run.Elapsed()); abort != nil {
+					t.stop(&thresholdAbort{*abort})
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// scriptFailure gives script errors (syntax, init exceptions) exit code 107,
+// an abort from the init context 108, and a missing script a plain
+// one-line error.
+func scriptFailure(err error) error {
+	switch {
+	case errors.Is(err, js.ErrAborted):
+		return withCode(exitScriptAborted, err)
+	case errors.Is(err, js.ErrScript):
+		return withCode(exitScriptError, err)
+	case errors.Is(err, os.ErrNotExist):
 		return withCode(exitInvalidConfig, err)
 	}
 	return withCode(exitScriptError, err)
@@ -253,7 +354,23 @@ func flagOptions(c *cobra.Command, f *runFlags) (runtime.Options, error) {
 			return o, invalidConfig("--duration: %v", err)
 		}
 	}
+	if fl.Changed("summary-trend-stats") {
+		o.SummaryTrendStats = splitList(f.trendStats)
+	}
+	if fl.Changed("summary-time-unit") {
+		o.SummaryTimeUnit = &f.timeUnit
+	}
 	return o, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func setOption(o *runtime.Options, name, val string) error {
@@ -311,4 +428,16 @@ func startProgress(e *env, f *runFlags, run *runtime.Run) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// readableJSON marshals v keeping <, > and & as they are, so thresholds
+// such as "p(95)<200" stay readable in the files users open.
+func readableJSON(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil
+	}
+	return bytes.TrimSpace(b.Bytes())
 }

@@ -5,32 +5,26 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/throng-dev/throng/metrics"
 )
 
 // maxLineWidth is how wide a count line may grow before status codes wrap
 // and errors turn into a list: about as wide as a default Trend line.
 const maxLineWidth = 120
 
-// listIndent puts listed errors two columns in from the names, like the
-// checks of a group.
-const listIndent = lineIndent + "  "
-
 // statusLines is "status codes....: 200=30100 201=33052 404=11", codes in
 // ascending order, wrapped under the first value when there are many.
-func statusLines(codes []metrics.Count, nw int, p palette) []string {
+func (l layout) statusLines(codes map[string]int64, p palette) []string {
 	const name = "status codes"
 	if len(codes) == 0 {
-		return []string{formatRow(row{name: name, kind: freeKind, cells: []cell{p.dim("none")}}, nw, nil, p)}
+		return []string{l.formatRow(row{name: name, kind: freeKind, cells: []cell{p.dim("none")}}, nil, p)}
 	}
-	items := make([]cell, len(codes))
-	for i, c := range byStatus(codes) {
-		items[i] = pair(c.Key, c.N, "", p)
+	items := make([]cell, 0, len(codes))
+	for _, c := range byStatus(codes) {
+		items = append(items, pair(c, codes[c], "", p))
 	}
-	col := valueColumn(nw)
+	col := l.valueColumn()
 	chunks := wrap(items, maxLineWidth-col)
-	lines := []string{formatRow(row{name: name, kind: freeKind, cells: chunks[0]}, nw, nil, p)}
+	lines := []string{l.formatRow(row{name: name, kind: freeKind, cells: chunks[0]}, nil, p)}
 	for _, ch := range chunks[1:] {
 		lines = append(lines, spaces(col)+joinStyled(ch))
 	}
@@ -39,22 +33,25 @@ func statusLines(codes []metrics.Count, nw int, p palette) []string {
 
 // byStatus orders codes numerically: shorter numbers are smaller, so a
 // length-then-text order also holds for codes that are not three digits.
-func byStatus(codes []metrics.Count) []metrics.Count {
-	out := slices.Clone(codes)
-	slices.SortStableFunc(out, func(a, b metrics.Count) int {
-		return cmp.Or(cmp.Compare(len(a.Key), len(b.Key)), strings.Compare(a.Key, b.Key))
+func byStatus(codes map[string]int64) []string {
+	out := make([]string, 0, len(codes))
+	for c := range codes {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
 	})
 	return out
 }
 
 // errorLines is "errors....: connection refused=12, request timeout=3",
-// most frequent first (the snapshot's order). When that would not fit on
+// most frequent first (the data's order). When that would not fit on
 // one line, the row shows the total and each reason gets its own line:
 // "↳ 12 connection refused", counts right-aligned.
-func errorLines(errs []metrics.Count, nw int, p palette) []string {
+func (l layout) errorLines(errs []ErrorCount, p palette) []string {
 	const name = "errors"
 	if len(errs) == 0 {
-		return []string{formatRow(row{name: name, kind: freeKind, cells: []cell{p.dim("none")}}, nw, nil, p)}
+		return []string{l.formatRow(row{name: name, kind: freeKind, cells: []cell{p.dim("none")}}, nil, p)}
 	}
 	items := make([]cell, len(errs))
 	for i, e := range errs {
@@ -62,27 +59,27 @@ func errorLines(errs []metrics.Count, nw int, p palette) []string {
 		if i == len(errs)-1 {
 			sep = ""
 		}
-		items[i] = pair(reason(e.Key), e.N, sep, p)
+		items[i] = pair(reason(e.Reason), e.Count, sep, p)
 	}
-	if valueColumn(nw)+width(joinPlain(items)) <= maxLineWidth {
-		return []string{formatRow(row{name: name, kind: freeKind, cells: items}, nw, nil, p)}
+	if l.valueColumn()+width(joinPlain(items)) <= maxLineWidth {
+		return []string{l.formatRow(row{name: name, kind: freeKind, cells: items}, nil, p)}
 	}
-	return errorList(errs, nw, p)
+	return l.errorList(errs, p)
 }
 
-func errorList(errs []metrics.Count, nw int, p palette) []string {
+func (l layout) errorList(errs []ErrorCount, p palette) []string {
 	var total int64
 	w := 0
 	for _, e := range errs {
-		total += e.N
-		w = max(w, len(strconv.FormatInt(e.N, 10)))
+		total += e.Count
+		w = max(w, len(strconv.FormatInt(e.Count, 10)))
 	}
 	t := strconv.FormatInt(total, 10)
 	head := cell{t + " total", p.cyan.Sprint(t) + p.faint.Sprint(" total")}
-	lines := []string{formatRow(row{name: "errors", kind: freeKind, cells: []cell{head}}, nw, nil, p)}
+	lines := []string{l.formatRow(row{name: "errors", kind: freeKind, cells: []cell{head}}, nil, p)}
 	for _, e := range errs {
-		n := strconv.FormatInt(e.N, 10)
-		lines = append(lines, listIndent+"↳ "+spaces(w-len(n))+p.cyan.Sprint(n)+" "+reason(e.Key))
+		n := strconv.FormatInt(e.Count, 10)
+		lines = append(lines, l.listIndent()+"↳ "+spaces(w-len(n))+p.cyan.Sprint(n)+" "+reason(e.Reason))
 	}
 	return lines
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // Options are the user's choices about the summary: k6's summaryTrendStats,
-// summaryTimeUnit and --no-color.
+// summaryTimeUnit and --no-color, and the indent of k6's textSummary.
 type Options struct {
 	// NoColor turns ANSI colours off. The caller decides, from --no-color
 	// and whether the destination is a terminal: this package never looks
@@ -19,6 +19,9 @@ type Options struct {
 	// TimeUnit forces time values into "s", "ms" or "us" with two
 	// decimals; "" picks a readable unit for each value, as k6 does.
 	TimeUnit string
+	// Indent replaces the default left margin (one space) when not empty,
+	// as the indent option of k6's textSummary(data, {indent}).
+	Indent string
 }
 
 // defaultTrendStats returns a fresh slice so no caller can change the
@@ -68,6 +71,20 @@ func percentile(stat string) (float64, bool) {
 	}
 	p, err := strconv.ParseFloat(m[1], 64)
 	return p, err == nil && p <= 100
+}
+
+// forData fills the stats and unit o leaves unset from the options the
+// data was built with, as k6's textSummary merges its options over
+// data.options. Colours stay o's alone: k6's textSummary follows its
+// enableColors, whatever data.options.noColor says.
+func (o Options) forData(d *Data) (Options, error) {
+	if len(o.TrendStats) == 0 {
+		o.TrendStats = d.Options.SummaryTrendStats
+	}
+	if o.TimeUnit == "" {
+		o.TimeUnit = d.Options.SummaryTimeUnit
+	}
+	return o.resolved()
 }
 
 // resolved validates o and fills in the defaults, so rendering never meets

@@ -17,12 +17,26 @@ type recorder struct {
 	at  int64
 }
 
+// newRecorder returns a recorder whose engine is not started yet, so that
+// custom metrics and thresholds can be set up first.
 func newRecorder() *recorder {
 	reg := metrics.NewRegistry()
 	b := metrics.RegisterBuiltins(reg)
 	e := metrics.NewEngine(b)
-	e.Start()
 	return &recorder{reg: reg, b: b, e: e, buf: e.NewBuffer(), at: 1_700_000_000_000_000_000}
+}
+
+// start installs thresholds (options.thresholds JSON; "" for none) and
+// starts the engine.
+func (r *recorder) start(t *testing.T, thresholds string) *recorder {
+	t.Helper()
+	sets, err := metrics.ParseThresholds([]byte(thresholds), r.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.e.SetThresholds(sets)
+	r.e.Start()
+	return r
 }
 
 func (r *recorder) add(m *metrics.Metric, v float64, tags map[string]string) {
@@ -45,9 +59,10 @@ func (r *recorder) snapshot(d time.Duration) *metrics.Snapshot {
 	return r.e.Snapshot(d)
 }
 
-// request records one HTTP request with k6's built-in metrics and tags.
-func (r *recorder) request(status, errReason string, ms float64, i int) {
-	tags := map[string]string{"status": status}
+// request records one HTTP request with k6's built-in metrics and tags;
+// name is the request's name tag, as k6 sets it to the URL.
+func (r *recorder) request(name, status, errReason string, ms float64, i int) {
+	tags := map[string]string{"status": status, "name": name}
 	if errReason != "" {
 		tags["error"] = errReason
 	}
@@ -81,15 +96,40 @@ func blocked(i int) float64 {
 // nested groups, passing and failing checks, custom metrics of every type.
 func realistic(t *testing.T) *metrics.Snapshot {
 	t.Helper()
+	return realisticWith(t, "")
+}
+
+// thresholded is the realistic run with thresholds that pass and fail, on
+// metrics of every type, on sub-metrics, and on metrics without samples.
+func thresholded(t *testing.T) *metrics.Snapshot {
+	t.Helper()
+	return realisticWith(t, `{
+		"http_req_duration": ["p(95)<250", "avg<200"],
+		"http_req_duration{name:login}": ["avg<150"],
+		"http_req_duration{name:checkout}": ["p(99)<300"],
+		"http_req_duration{name:browse}": ["max<100"],
+		"http_req_failed": ["rate<0.01"],
+		"checks": ["rate>0.95"],
+		"http_reqs": ["count>500", "rate>10"],
+		"data_received": ["count<10000000"],
+		"vus": ["value<=10"],
+		"orders_placed": ["count>0"],
+		"order_ok": ["rate>0.99"]
+	}`)
+}
+
+func realisticWith(t *testing.T, thresholds string) *metrics.Snapshot {
+	t.Helper()
 	r := newRecorder()
 	custom := customMetrics(t, r.reg)
+	r.start(t, thresholds)
 	for i := range 10 {
 		r.add(r.b.VUs, float64(i+1), nil)
 		r.add(r.b.VUsMax, 10, nil)
 	}
 	for i := range 1000 {
 		status, reason, ms := requestOutcome(i)
-		r.request(status, reason, ms, i)
+		r.request(requestName(i), status, reason, ms, i)
 		r.checkRequest(i, status)
 		r.addCustom(custom, i)
 		if i%4 == 3 {
@@ -115,6 +155,15 @@ func requestOutcome(i int) (status, reason string, ms float64) {
 		return "201", "", ms
 	}
 	return "200", "", ms
+}
+
+// requestName is what the checks of request i are about: login first,
+// then browsing.
+func requestName(i int) string {
+	if i < 200 {
+		return "login"
+	}
+	return "browse"
 }
 
 func (r *recorder) checkRequest(i int, status string) {
@@ -148,6 +197,10 @@ func customMetrics(t *testing.T, reg *metrics.Registry) customSet {
 		}
 		return m
 	}
+	// Metrics that never get samples: only thresholds bring them into the
+	// summary.
+	must("orders_placed", metrics.Counter, metrics.Default)
+	must("order_ok", metrics.Rate, metrics.Default)
 	return customSet{
 		trend:   must("my_trend", metrics.Trend, metrics.Default),
 		size:    must("payload_size", metrics.Trend, metrics.Data),
@@ -173,7 +226,7 @@ func (r *recorder) addCustom(c customSet, i int) {
 // checks at all: the tree is omitted, codes wrap, errors are listed.
 func noisy(t *testing.T) *metrics.Snapshot {
 	t.Helper()
-	r := newRecorder()
+	r := newRecorder().start(t, "")
 	codes := []string{"200", "201", "204", "301", "302", "304", "400", "401", "403", "404",
 		"405", "409", "410", "422", "429", "500", "502", "503", "504", "100"}
 	for i, code := range codes {
@@ -199,5 +252,5 @@ func noisy(t *testing.T) *metrics.Snapshot {
 // empty is a run that measured nothing.
 func empty(t *testing.T) *metrics.Snapshot {
 	t.Helper()
-	return newRecorder().snapshot(time.Second)
+	return newRecorder().start(t, "").snapshot(time.Second)
 }

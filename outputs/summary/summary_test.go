@@ -24,11 +24,14 @@ func TestRenderGolden(t *testing.T) {
 		{"summary_custom_stats.golden", realistic, Options{NoColor: true, TrendStats: []string{"avg", "p(99)", "p(99.9)", "count"}, TimeUnit: "ms"}},
 		{"summary_noisy.golden", noisy, Options{NoColor: true}},
 		{"summary_empty.golden", empty, Options{NoColor: true}},
+		{"summary_thresholds.golden", thresholded, Options{NoColor: true}},
+		{"summary_thresholds_indent.golden", thresholded, Options{NoColor: true, Indent: "> ", TimeUnit: "ms",
+			TrendStats: []string{"avg", "p(95)", "count"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.golden, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Render(&buf, c.snap(t), c.opts); err != nil {
+			if err := RenderSnapshot(&buf, c.snap(t), c.opts, State{}); err != nil {
 				t.Fatal(err)
 			}
 			compareGolden(t, c.golden, buf.Bytes())
@@ -55,10 +58,10 @@ func compareGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestRenderColor(t *testing.T) {
-	s := realistic(t)
+	s := thresholded(t)
 	for _, noColor := range []bool{false, true} {
 		var buf bytes.Buffer
-		if err := Render(&buf, s, Options{NoColor: noColor}); err != nil {
+		if err := RenderSnapshot(&buf, s, Options{NoColor: noColor}, State{}); err != nil {
 			t.Fatal(err)
 		}
 		if has := strings.Contains(buf.String(), "\x1b["); has == noColor {
@@ -71,7 +74,7 @@ func TestRenderColor(t *testing.T) {
 func TestRenderColorIgnoresGlobals(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	var buf bytes.Buffer
-	if err := Render(&buf, realistic(t), Options{}); err != nil {
+	if err := RenderSnapshot(&buf, realistic(t), Options{}, State{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "\x1b[36m") {
@@ -82,12 +85,12 @@ func TestRenderColorIgnoresGlobals(t *testing.T) {
 // The coloured and plain summaries must be the same text once the escapes
 // are removed: widths are computed on plain text.
 func TestRenderColorSameLayout(t *testing.T) {
-	s := realistic(t)
+	s := thresholded(t)
 	var plain, colored bytes.Buffer
-	if err := Render(&plain, s, Options{NoColor: true}); err != nil {
+	if err := RenderSnapshot(&plain, s, Options{NoColor: true}, State{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Render(&colored, s, Options{}); err != nil {
+	if err := RenderSnapshot(&colored, s, Options{}, State{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := stripANSI(colored.String()); got != plain.String() {
@@ -115,7 +118,7 @@ func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
 
 func TestRenderReturnsWriteError(t *testing.T) {
 	want := errors.New("disk full")
-	if err := Render(failingWriter{want}, empty(t), Options{}); !errors.Is(err, want) {
+	if err := RenderSnapshot(failingWriter{want}, empty(t), Options{}, State{}); !errors.Is(err, want) {
 		t.Errorf("Render() = %v, want %v", err, want)
 	}
 }
@@ -123,12 +126,22 @@ func TestRenderReturnsWriteError(t *testing.T) {
 func TestRenderRejectsBadOptionsBeforeWriting(t *testing.T) {
 	for _, o := range []Options{{TrendStats: []string{"avg", "p(101)"}}, {TimeUnit: "m"}} {
 		var buf bytes.Buffer
-		if err := Render(&buf, empty(t), o); err == nil || buf.Len() > 0 {
+		if err := RenderSnapshot(&buf, empty(t), o, State{}); err == nil || buf.Len() > 0 {
+			t.Errorf("RenderSnapshot(%+v) = %v after writing %d bytes, want an error and nothing written", o, err, buf.Len())
+		}
+		d, err := NewData(empty(t), Options{}, State{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Render(&buf, d, o); err == nil || buf.Len() > 0 {
 			t.Errorf("Render(%+v) = %v after writing %d bytes, want an error and nothing written", o, err, buf.Len())
 		}
 	}
+	if err := RenderSnapshot(&bytes.Buffer{}, nil, Options{}, State{}); err == nil {
+		t.Error("RenderSnapshot(nil snapshot) succeeded")
+	}
 	if err := Render(&bytes.Buffer{}, nil, Options{}); err == nil {
-		t.Error("Render(nil snapshot) succeeded")
+		t.Error("Render(nil data) succeeded")
 	}
 }
 

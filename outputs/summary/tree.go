@@ -2,18 +2,12 @@ package summary
 
 import (
 	"strconv"
-
-	"github.com/throng-dev/throng/metrics"
 )
-
-// treeIndent is where k6 starts the group tree: its one-space base indent
-// plus four.
-const treeIndent = "     "
 
 // treeLines renders a group's checks, then its sub-groups, each group as
 // "█ name" and a blank line with its content two columns further in, as
 // k6's summarizeGroup does. The root has no name and no header.
-func treeLines(g *metrics.Group, indent string, p palette) []string {
+func treeLines(g Group, indent string, p palette) []string {
 	var out []string
 	if g.Name != "" {
 		out = append(out, indent+"█ "+g.Name, "")
@@ -33,7 +27,7 @@ func treeLines(g *metrics.Group, indent string, p palette) []string {
 
 // checkLines is "✓ name" for a check that never failed; otherwise "✗ name"
 // and the share that passed, floored so that 99.9% never reads as 100%.
-func checkLines(c *metrics.Check, indent string, p palette) []string {
+func checkLines(c Check, indent string, p palette) []string {
 	if c.Fails == 0 {
 		return []string{indent + p.green.Sprint("✓ "+c.Name)}
 	}
