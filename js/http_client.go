@@ -186,7 +186,7 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	if err != nil {
 		res.end = time.Now()
 		res.errCode, res.errMsg = classify(ctx, err)
-		res.timings = tr.timings(res.end)
+		res.timings = tr.timings(monotonicNow())
 		return res
 	}
 	res.status, res.proto, res.headers = resp.StatusCode, resp.Proto, resp.Header
@@ -194,7 +194,7 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	res.body, err = readBody(resp.Body, r.responseType)
 	resp.Body.Close()
 	res.end = time.Now()
-	res.timings = tr.timings(res.end)
+	res.timings = tr.timings(monotonicNow())
 	if err != nil {
 		res.errCode, res.errMsg = classify(ctx, err)
 	} else if res.status >= 400 {
@@ -211,43 +211,53 @@ func readBody(body io.Reader, responseType string) ([]byte, error) {
 	return io.ReadAll(body)
 }
 
-// tracer records the instants of one exchange.
+// tracer records the instants of one exchange, as monotonic nanoseconds.
+// The fields are atomic because the transport may still call a hook from
+// its own goroutine after a cancelled request has returned.
 type tracer struct {
-	getConn, gotConn, connectStart, connectDone time.Time
-	tlsStart, tlsDone, wrote, firstByte         time.Time
+	getConn, gotConn, connectStart, connectDone atomic.Int64
+	tlsStart, tlsDone, wrote, firstByte         atomic.Int64
 }
 
+// clockBase anchors monotonicNow: time.Since reads the monotonic clock, so
+// phases stay right when the wall clock jumps.
+var clockBase = time.Now()
+
+func monotonicNow() int64 { return int64(time.Since(clockBase)) }
+
 func (t *tracer) trace() *httptrace.ClientTrace {
+	mark := func(f *atomic.Int64) { f.Store(monotonicNow()) }
 	return &httptrace.ClientTrace{
-		GetConn:              func(string) { t.getConn = time.Now() },
-		GotConn:              func(httptrace.GotConnInfo) { t.gotConn = time.Now() },
-		ConnectStart:         func(string, string) { t.connectStart = time.Now() },
-		ConnectDone:          func(string, string, error) { t.connectDone = time.Now() },
-		TLSHandshakeStart:    func() { t.tlsStart = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.tlsDone = time.Now() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote = time.Now() },
-		GotFirstResponseByte: func() { t.firstByte = time.Now() },
+		GetConn:              func(string) { mark(&t.getConn) },
+		GotConn:              func(httptrace.GotConnInfo) { mark(&t.gotConn) },
+		ConnectStart:         func(string, string) { mark(&t.connectStart) },
+		ConnectDone:          func(string, string, error) { mark(&t.connectDone) },
+		TLSHandshakeStart:    func() { mark(&t.tlsStart) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { mark(&t.tlsDone) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { mark(&t.wrote) },
+		GotFirstResponseByte: func() { mark(&t.firstByte) },
 	}
 }
 
 // timings turns the instants into k6's phases. A phase whose end was never
 // reached (the request failed before it) counts as zero.
-func (t *tracer) timings(end time.Time) timings {
+func (t *tracer) timings(end int64) timings {
+	gotConn, wrote, firstByte := t.gotConn.Load(), t.wrote.Load(), t.firstByte.Load()
 	return timings{
-		blocked:        span(t.getConn, t.gotConn),
-		connecting:     span(t.connectStart, t.connectDone),
-		tlsHandshaking: span(t.tlsStart, t.tlsDone),
-		sending:        span(t.gotConn, t.wrote),
-		waiting:        span(t.wrote, t.firstByte),
-		receiving:      span(t.firstByte, end),
+		blocked:        span(t.getConn.Load(), gotConn),
+		connecting:     span(t.connectStart.Load(), t.connectDone.Load()),
+		tlsHandshaking: span(t.tlsStart.Load(), t.tlsDone.Load()),
+		sending:        span(gotConn, wrote),
+		waiting:        span(wrote, firstByte),
+		receiving:      span(firstByte, end),
 	}
 }
 
-func span(from, to time.Time) float64 {
-	if from.IsZero() || to.IsZero() || to.Before(from) {
+func span(from, to int64) float64 {
+	if from == 0 || to == 0 || to < from {
 		return 0
 	}
-	return float64(to.Sub(from)) / float64(time.Millisecond)
+	return float64(to-from) / float64(time.Millisecond)
 }
 
 // classify maps a transport error to k6's error code and a short reason,

@@ -31,6 +31,7 @@ type VU struct {
 	groupPath string
 	iter      int64
 	scenario  string
+	setupData goja.Value
 	http      *httpClient
 	scenarios map[string]*metrics.TagSet
 }
@@ -129,7 +130,7 @@ func (vu *VU) Iterate(ctx context.Context, scenario, exec string) bool {
 		close(interrupted)
 	})
 	start := time.Now()
-	_, err = fn(goja.Undefined())
+	_, err = fn(goja.Undefined(), vu.setupArg())
 	vu.iter++
 	stopped := stop()
 	if !stopped {

@@ -76,6 +76,20 @@ type Options struct {
 	Thresholds        json.RawMessage   `json:"thresholds,omitempty"` // parsed by metrics.ParseThresholds
 	SummaryTrendStats []string          `json:"summaryTrendStats,omitempty"`
 	SummaryTimeUnit   *string           `json:"summaryTimeUnit,omitempty"`
+	SetupTimeout      *Duration         `json:"setupTimeout,omitempty"`
+	TeardownTimeout   *Duration         `json:"teardownTimeout,omitempty"`
+}
+
+// DefaultLifecycleTimeout is k6's default for setupTimeout and
+// teardownTimeout.
+const DefaultLifecycleTimeout = 60 * time.Second
+
+// Timeout returns d, or def when d is not set.
+func (d *Duration) Timeout(def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return time.Duration(*d)
 }
 
 // ParseOptions decodes the JSON of a script's options object. Unknown keys
@@ -93,6 +107,7 @@ func ParseOptions(raw []byte) (Options, error) {
 	for key, dst := range map[string]any{
 		"vus": &o.VUs, "duration": &o.Duration, "iterations": &o.Iterations, "tags": &o.Tags,
 		"thresholds": &o.Thresholds, "summaryTrendStats": &o.SummaryTrendStats, "summaryTimeUnit": &o.SummaryTimeUnit,
+		"setupTimeout": &o.SetupTimeout, "teardownTimeout": &o.TeardownTimeout,
 	} {
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {
@@ -135,6 +150,12 @@ func (o Options) Apply(top Options) Options {
 	}
 	if top.SummaryTimeUnit != nil {
 		o.SummaryTimeUnit = top.SummaryTimeUnit
+	}
+	if top.SetupTimeout != nil {
+		o.SetupTimeout = top.SetupTimeout
+	}
+	if top.TeardownTimeout != nil {
+		o.TeardownTimeout = top.TeardownTimeout
 	}
 	return o
 }

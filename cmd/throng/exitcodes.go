@@ -51,6 +51,8 @@ func exitCodeOf(err error) int {
 // Exit codes of run outcomes beyond errors.
 const (
 	exitThresholdsFailed = 99
+	exitSetupTimeout     = 100
+	exitTeardownTimeout  = 101
 	exitScriptAborted    = 108
 	exitMarkedFailed     = 110
 )

@@ -43,6 +43,8 @@ func (t *testRun) verdict(stopCause error, snap *metrics.Snapshot) error {
 		return withCode(exitExternalAbort, stopCause)
 	case errors.As(stopCause, &ae):
 		return withCode(exitScriptAborted, ae)
+	case t.teardownErr != nil:
+		return t.teardownErr
 	case errors.As(stopCause, &ta):
 		return withCode(exitThresholdsFailed, ta)
 	case snap.ThresholdsFailed():

@@ -80,18 +80,20 @@ func newRunCommand(e *env) *cobra.Command {
 // testRun is one `throng run`: everything prepared before the VUs start,
 // and what happened while they ran.
 type testRun struct {
-	e         *env
-	f         *runFlags
-	path      string
-	bundle    *js.Bundle
-	engine    *metrics.Engine
-	builtins  *metrics.Builtins
-	logger    *js.Logger
-	opts      runtime.Options
-	optsJSON  []byte
-	run       *runtime.Run
-	cancel    context.CancelCauseFunc
-	markedBad atomic.Pointer[string] // exec.test.fail()'s reason
+	e           *env
+	f           *runFlags
+	path        string
+	bundle      *js.Bundle
+	engine      *metrics.Engine
+	builtins    *metrics.Builtins
+	logger      *js.Logger
+	opts        runtime.Options
+	optsJSON    []byte
+	run         *runtime.Run
+	cancel      context.CancelCauseFunc
+	markedBad   atomic.Pointer[string] // exec.test.fail()'s reason
+	setupData   []byte                 // setup()'s result as JSON, for teardown
+	teardownErr error
 }
 
 // stop causes: why a run ended before its time.
@@ -181,20 +183,58 @@ func (t *testRun) execute(parent context.Context) error {
 	defer close(done)
 	go t.watchSignals(ctx, done)
 	vus, err := t.run.InitVUs(ctx)
+	if err == nil {
+		err = t.setup(ctx)
+	}
 	if err != nil {
 		t.engine.Stop()
-		return scriptFailure(err)
+		return err
 	}
 	stopProgress := startProgress(t.e, t.f, t.run)
 	stopThresholds := t.watchThresholds(ctx)
 	err = t.run.Start(ctx, vus)
 	stopThresholds()
 	stopProgress()
+	t.teardownErr = t.teardown()
 	t.engine.Stop()
 	if err != nil {
 		return err
 	}
 	return context.Cause(ctx)
+}
+
+// setup runs the script's setup() and hands its result to the VUs. An
+// exception is exit 107, running past setupTimeout exit 100.
+func (t *testRun) setup(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, t.opts.SetupTimeout.Timeout(runtime.DefaultLifecycleTimeout))
+	defer cancel()
+	data, _, err := t.bundle.RunLifecycle(ctx, "setup", nil)
+	switch {
+	case errors.Is(err, js.ErrTimeout):
+		return withCode(exitSetupTimeout, fmt.Errorf("%v (setupTimeout: %s)", err, t.opts.SetupTimeout.Timeout(runtime.DefaultLifecycleTimeout)))
+	case err != nil:
+		return scriptFailure(fmt.Errorf("setup() failed, so no VU ran: %w", err))
+	}
+	t.setupData = data
+	t.bundle.SetSetupData(data)
+	return nil
+}
+
+// teardown runs the script's teardown(data) after the VUs, however the run
+// ended: with its own time limit, not the run's (possibly cancelled)
+// context.
+func (t *testRun) teardown() error {
+	limit := t.opts.TeardownTimeout.Timeout(runtime.DefaultLifecycleTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	_, _, err := t.bundle.RunLifecycle(ctx, "teardown", t.setupData)
+	switch {
+	case errors.Is(err, js.ErrTimeout):
+		return withCode(exitTeardownTimeout, fmt.Errorf("%v (teardownTimeout: %s)", err, limit))
+	case err != nil:
+		return withCode(exitScriptError, fmt.Errorf("teardown() failed: %w", err))
+	}
+	return nil
 }
 
 func (t *testRun) watchSignals(ctx context.Context, done <-chan struct{}) {
