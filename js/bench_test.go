@@ -25,7 +25,7 @@ export default function () {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		vu.Iterate(b.Context(), "default", "default")
+		vu.Iterate(b.Context(), testIteration)
 	}
 	b.StopTimer()
 	s := h.snapshot()

@@ -30,6 +30,8 @@ type Config struct {
 	// TextSummary renders handleSummary's data (as JSON) as the text
 	// summary, for textSummary() in scripts.
 	TextSummary func(data []byte, indent string, colors bool) (string, error)
+	// Instance serves exec.instance.
+	Instance func() Instance
 }
 
 // Bundle is a compiled script, shared by all VUs of a run.
@@ -41,6 +43,7 @@ type Bundle struct {
 	mu       sync.Mutex
 	files    map[string][]byte // open() cache: each file is read once per run
 	setupRaw []byte
+	options  []byte // the consolidated options, for exec.test.options
 }
 
 // Load compiles the script at path.
@@ -136,6 +139,10 @@ func exceptionMessage(ex *goja.Exception) string {
 	}
 	return v.String()
 }
+
+// SetOptions sets the consolidated options (JSON) that exec.test.options
+// shows.
+func (b *Bundle) SetOptions(raw []byte) { b.options = raw }
 
 // SetTags sets the run-wide tags of VUs created from now on.
 func (b *Bundle) SetTags(tags *metrics.TagSet) { b.cfg.Tags = tags }

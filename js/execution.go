@@ -1,6 +1,8 @@
 package js
 
 import (
+	"time"
+
 	"github.com/dop251/goja"
 )
 
@@ -11,18 +13,126 @@ func executionModule(vu *VU) map[string]any {
 	test := rt.NewObject()
 	_ = test.Set("abort", vu.abortTest)
 	_ = test.Set("fail", vu.failTest)
-	vuObj := rt.NewObject()
-	getters(vu, vuObj, map[string]func() any{
+	getters(vu, test, map[string]func() any{"options": vu.optionsObject})
+	return map[string]any{"test": test, "vu": vu.execVU(), "scenario": vu.execScenario(), "instance": vu.execInstance()}
+}
+
+func (vu *VU) execVU() *goja.Object {
+	obj := vu.rt.NewObject()
+	getters(vu, obj, map[string]func() any{
 		"idInInstance":        func() any { return vu.id },
 		"idInTest":            func() any { return vu.id },
 		"iterationInInstance": func() any { return vu.iter },
-		"iterationInScenario": func() any { return vu.iter },
+		"iterationInScenario": func() any {
+			if vu.scenario == nil {
+				return 0
+			}
+			return vu.state(vu.scenario).iterations
+		},
 	})
-	scenario := rt.NewObject()
-	getters(vu, scenario, map[string]func() any{
-		"name": func() any { return vu.scenario },
+	metricsObj := vu.rt.NewObject()
+	tags := vu.rt.NewDynamicObject(&vuTags{vu: vu})
+	_ = metricsObj.Set("tags", tags)
+	_ = obj.Set("metrics", metricsObj)
+	_ = obj.Set("tags", tags) // k6's deprecated alias
+	return obj
+}
+
+func (vu *VU) execScenario() *goja.Object {
+	obj := vu.rt.NewObject()
+	sc := func() *Scenario {
+		if vu.scenario == nil {
+			vu.throw("exec.scenario is only available in an iteration")
+		}
+		return vu.scenario
+	}
+	getters(vu, obj, map[string]func() any{
+		"name":     func() any { return sc().Name },
+		"executor": func() any { return sc().Executor },
+		"startTime": func() any {
+			if f := sc().StartTime; f != nil {
+				return f().UnixMilli()
+			}
+			return 0
+		},
+		"progress": func() any {
+			if f := sc().Progress; f != nil {
+				return f()
+			}
+			return 0
+		},
+		"iterationInInstance": func() any { sc(); return vu.iteration.Number },
+		"iterationInTest":     func() any { sc(); return vu.iteration.Number },
 	})
-	return map[string]any{"test": test, "vu": vuObj, "scenario": scenario}
+	return obj
+}
+
+func (vu *VU) execInstance() *goja.Object {
+	obj := vu.rt.NewObject()
+	get := func() Instance {
+		if vu.b.cfg.Instance == nil {
+			return Instance{}
+		}
+		return vu.b.cfg.Instance()
+	}
+	getters(vu, obj, map[string]func() any{
+		"currentTestRunDuration": func() any { return float64(get().CurrentTestRunDuration) / float64(time.Millisecond) },
+		"iterationsCompleted":    func() any { return get().IterationsCompleted },
+		"iterationsInterrupted":  func() any { return get().IterationsInterrupted },
+		"vusActive":              func() any { return get().VUsActive },
+		"vusInitialized":         func() any { return get().VUsInitialized },
+	})
+	return obj
+}
+
+// optionsObject is exec.test.options: the consolidated options, frozen.
+func (vu *VU) optionsObject() any {
+	if vu.b.options == nil {
+		return goja.Undefined()
+	}
+	v, err := vu.parseJSON(vu.b.options)
+	if err != nil {
+		return goja.Undefined()
+	}
+	freeze, _ := goja.AssertFunction(vu.rt.Get("Object").ToObject(vu.rt).Get("freeze"))
+	frozen, _ := freeze(goja.Undefined(), v)
+	return frozen
+}
+
+// vuTags is exec.vu.metrics.tags: tags the script sets on its VU, added to
+// every later sample.
+type vuTags struct{ vu *VU }
+
+func (t *vuTags) Get(key string) goja.Value {
+	if v, ok := t.vu.tags.Get(key); ok {
+		return t.vu.rt.ToValue(v)
+	}
+	return goja.Undefined()
+}
+
+func (t *vuTags) Set(key string, val goja.Value) bool {
+	if t.vu.extraTags == nil {
+		t.vu.extraTags = map[string]string{}
+	}
+	t.vu.extraTags[key] = val.String()
+	t.vu.applyTags()
+	return true
+}
+
+func (t *vuTags) Has(key string) bool { _, ok := t.vu.tags.Get(key); return ok }
+
+func (t *vuTags) Delete(key string) bool {
+	delete(t.vu.extraTags, key)
+	t.vu.applyTags()
+	return true
+}
+
+func (t *vuTags) Keys() []string {
+	keys := make([]string, 0, t.vu.tags.Len())
+	for _, tag := range t.vu.tags.Tags() {
+		keys = append(keys, tag.Key)
+	}
+	return keys
 }
 
 // getters defines read-only properties computed on each access.

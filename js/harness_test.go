@@ -79,7 +79,7 @@ func (h *harness) vu(id uint64) *VU {
 // iterate runs n iterations of the default function on one VU.
 func (h *harness) iterate(vu *VU, n int) {
 	for range n {
-		if !vu.Iterate(context.Background(), "default", "default") {
+		if !vu.Iterate(context.Background(), testIteration) {
 			h.t.Fatal("iteration interrupted")
 		}
 	}
@@ -106,3 +106,8 @@ func sinkOf[T metrics.Sink](t *testing.T, s *metrics.Snapshot, name string) T {
 	}
 	return m.Sink.(T)
 }
+
+// testScenario is the scenario the tests' iterations belong to.
+var testScenario = &Scenario{Name: "default", Executor: "shared-iterations", Exec: "default"}
+
+var testIteration = Iteration{Scenario: testScenario}

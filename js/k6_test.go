@@ -67,7 +67,7 @@ export default function () { sleep(30); }`, nil)
 	vu := h.vu(1)
 	ctx, cancel := contextWithTimeoutMS(50)
 	defer cancel()
-	if vu.Iterate(ctx, "default", "default") {
+	if vu.Iterate(ctx, testIteration) {
 		t.Fatal("a sleep cut short by the context should be an interrupted iteration")
 	}
 }

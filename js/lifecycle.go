@@ -26,7 +26,7 @@ func (b *Bundle) RunLifecycle(ctx context.Context, name string, data []byte) (re
 	if !ok {
 		return nil, false, nil
 	}
-	vu.startIteration(ctx, "")
+	vu.startIteration(ctx, Iteration{Scenario: &Scenario{Name: "", Exec: name}})
 	vu.groupPath = "::" + name
 	vu.tags = vu.baseTags.With("group", vu.groupPath)
 	arg, err := vu.jsonArg(data)

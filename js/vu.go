@@ -23,17 +23,20 @@ type VU struct {
 	fns     map[string]goja.Callable
 
 	// State that the modules read and write during an iteration.
-	ctx       context.Context
-	inInit    bool
-	buf       *metrics.Buffer
-	baseTags  *metrics.TagSet // run tags + scenario
-	tags      *metrics.TagSet // baseTags + group
-	groupPath string
-	iter      int64
-	scenario  string
-	setupData goja.Value
-	http      *httpClient
-	scenarios map[string]*metrics.TagSet
+	ctx        context.Context
+	inInit     bool
+	buf        *metrics.Buffer
+	baseTags   *metrics.TagSet // run tags + scenario + the script's VU tags
+	tags       *metrics.TagSet // baseTags + group
+	groupPath  string
+	iter       int64
+	scenario   *Scenario // of the current iteration
+	iteration  Iteration // the current iteration
+	inScenario map[*Scenario]*scenarioState
+	setupData  goja.Value
+	http       *httpClient
+	baseEnv    *goja.Object      // __ENV without scenario additions
+	extraTags  map[string]string // set by the script through exec.vu.metrics.tags
 }
 
 var errInterrupted = errors.New("iteration interrupted")
@@ -42,8 +45,8 @@ func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
 	vu := &VU{
 		id: id, b: b, rt: goja.New(), ctx: ctx, inInit: true,
 		modules: map[string]goja.Value{}, fns: map[string]goja.Callable{},
-		scenarios: map[string]*metrics.TagSet{},
-		baseTags:  b.cfg.Tags,
+		inScenario: map[*Scenario]*scenarioState{},
+		baseTags:   b.cfg.Tags,
 	}
 	vu.tags = vu.baseTags.With("group", "")
 	if b.cfg.Engine != nil {
@@ -66,6 +69,7 @@ func (vu *VU) setGlobals() error {
 	for k, v := range vu.b.cfg.Env {
 		_ = env.Set(k, v)
 	}
+	vu.baseEnv = env
 	for name, v := range map[string]any{
 		"__VU": vu.id, "__ITER": 0, "__ENV": env,
 		"console": newConsole(vu), "open": vu.open,
@@ -115,15 +119,15 @@ func (vu *VU) open(name string, mode string) (goja.Value, error) {
 	return vu.rt.ToValue(string(data)), nil
 }
 
-// Iterate runs one iteration of the exported function exec for scenario.
-// It reports false when ctx interrupted it.
-func (vu *VU) Iterate(ctx context.Context, scenario, exec string) bool {
-	fn, err := vu.function(exec)
+// Iterate runs one iteration of it.Scenario's exported function. It
+// reports false when ctx interrupted it.
+func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
+	fn, err := vu.function(it.Scenario.Exec)
 	if err != nil {
 		vu.b.cfg.Log.Exception(err)
 		return true
 	}
-	vu.startIteration(ctx, scenario)
+	vu.startIteration(ctx, it)
 	interrupted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		vu.rt.Interrupt(errInterrupted)
@@ -132,6 +136,7 @@ func (vu *VU) Iterate(ctx context.Context, scenario, exec string) bool {
 	start := time.Now()
 	_, err = fn(goja.Undefined(), vu.setupArg())
 	vu.iter++
+	vu.state(it.Scenario).iterations++
 	stopped := stop()
 	if !stopped {
 		<-interrupted
@@ -168,17 +173,53 @@ func (vu *VU) function(exec string) (goja.Callable, error) {
 	return fn, nil
 }
 
-func (vu *VU) startIteration(ctx context.Context, scenario string) {
-	vu.ctx, vu.scenario = ctx, scenario
-	tags, ok := vu.scenarios[scenario]
+// scenarioState is what a VU keeps per scenario it has run.
+type scenarioState struct {
+	tags       *metrics.TagSet // run tags + scenario tags + scenario name
+	env        *goja.Object    // __ENV with the scenario's additions
+	iterations int64           // this VU's iterations in the scenario
+}
+
+func (vu *VU) state(sc *Scenario) *scenarioState {
+	st, ok := vu.inScenario[sc]
 	if !ok {
-		tags = vu.b.cfg.Tags.With("scenario", scenario)
-		vu.scenarios[scenario] = tags
+		st = &scenarioState{tags: vu.b.cfg.Tags.WithAll(sc.Tags).With("scenario", sc.Name), env: vu.baseEnv}
+		if len(sc.Env) > 0 {
+			st.env = vu.rt.NewObject()
+			for _, k := range vu.baseEnv.Keys() {
+				_ = st.env.Set(k, vu.baseEnv.Get(k))
+			}
+			for k, v := range sc.Env {
+				_ = st.env.Set(k, v)
+			}
+		}
+		vu.inScenario[sc] = st
 	}
-	vu.baseTags, vu.groupPath = tags, ""
-	vu.tags = tags.With("group", "")
-	_ = vu.rt.Set("__ITER", vu.iter)
+	return st
+}
+
+func (vu *VU) startIteration(ctx context.Context, it Iteration) {
+	st := vu.state(it.Scenario)
+	if vu.scenario != it.Scenario {
+		_ = vu.rt.Set("__ENV", st.env)
+	}
+	vu.ctx, vu.scenario, vu.iteration = ctx, it.Scenario, it
+	vu.baseTags, vu.groupPath = st.tags, ""
+	vu.applyTags()
+	// As in k6, __ITER counts this VU's iterations in the scenario.
+	_ = vu.rt.Set("__ITER", st.iterations)
 	vu.http.startIteration()
+}
+
+// applyTags recomputes the tags of the VU's samples: the scenario's, the
+// script's own (exec.vu.metrics.tags) and the current group.
+func (vu *VU) applyTags() {
+	tags := vu.baseTags
+	if vu.scenario != nil {
+		tags = vu.state(vu.scenario).tags
+	}
+	vu.baseTags = tags.WithAll(vu.extraTags)
+	vu.tags = vu.baseTags.With("group", vu.groupPath)
 }
 
 func (vu *VU) endIteration(start time.Time, completed bool) {
