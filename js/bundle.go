@@ -36,14 +36,15 @@ type Config struct {
 
 // Bundle is a compiled script, shared by all VUs of a run.
 type Bundle struct {
-	cfg      Config
-	program  *goja.Program
-	path     string // as the user gave it
-	dir      string // for open()
-	mu       sync.Mutex
-	files    map[string][]byte // open() cache: each file is read once per run
-	setupRaw []byte
-	options  []byte // the consolidated options, for exec.test.options
+	cfg       Config
+	program   *goja.Program
+	path      string // as the user gave it
+	dir       string // for open()
+	mu        sync.Mutex
+	files     map[string][]byte // open() cache: each file is read once per run
+	setupRaw  []byte
+	options   []byte          // the consolidated options, for exec.test.options
+	functions map[string]bool // the exported functions, read by Options
 }
 
 // Load compiles the script at path.
@@ -65,6 +66,10 @@ func (b *Bundle) Options() ([]byte, error) {
 	vu, err := b.newVU(context.Background(), 0)
 	if err != nil {
 		return nil, err
+	}
+	b.functions = map[string]bool{}
+	for _, k := range vu.exports.Keys() {
+		_, b.functions[k] = goja.AssertFunction(vu.exports.Get(k))
 	}
 	opts := vu.exports.Get("options")
 	if opts == nil || goja.IsUndefined(opts) || goja.IsNull(opts) {
@@ -139,6 +144,13 @@ func exceptionMessage(ex *goja.Exception) string {
 	}
 	return v.String()
 }
+
+// SetInstance sets what serves exec.instance.
+func (b *Bundle) SetInstance(f func() Instance) { b.cfg.Instance = f }
+
+// Exports reports whether the script exports a function called name, as
+// seen when Options ran the init context.
+func (b *Bundle) Exports(name string) bool { return b.functions[name] }
 
 // SetOptions sets the consolidated options (JSON) that exec.test.options
 // shows.

@@ -2,169 +2,301 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// VU is one virtual user as the runtime sees it. A VU is used by one
-// goroutine at a time.
-type VU interface {
-	// Iterate runs one iteration of scenario sc. Cancelling ctx interrupts
-	// it. It reports whether the iteration ran to its end: an exception
-	// thrown by the script still ends the iteration (the VU counts and logs
-	// it); an interruption does not.
-	Iterate(ctx context.Context, sc *Scenario) (completed bool)
+// The executor types: the values of a scenario's `executor` field.
+const (
+	SharedIterations    = "shared-iterations"
+	PerVUIterations     = "per-vu-iterations"
+	ConstantVUs         = "constant-vus"
+	RampingVUs          = "ramping-vus"
+	ConstantArrivalRate = "constant-arrival-rate"
+	RampingArrivalRate  = "ramping-arrival-rate"
+)
+
+// ExecutorTypes lists the executor types, in k6's order.
+func ExecutorTypes() []string {
+	return []string{SharedIterations, PerVUIterations, ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate}
 }
 
-// VUFactory creates VUs. NewVU may be called from several goroutines at
-// once; ids start at 1.
-type VUFactory interface {
-	NewVU(ctx context.Context, id uint64) (VU, error)
+// ScenarioConfig is the configuration of one scenario: data with JSON
+// tags, which checks itself and builds the executor that carries it out.
+// The implementations are the *…Config types of this package.
+type ScenarioConfig interface {
+	// Base is the part every scenario has.
+	Base() *BaseConfig
+	// Validate reports every problem at once; each message names the
+	// scenario and the field.
+	Validate() error
+	// newExecutor builds the executor of a valid configuration.
+	newExecutor(sc *Scenario) Executor
 }
 
-// Scenario is what an executor runs and what the VUs need to know of it.
-type Scenario struct {
-	Name         string // the `scenario` tag of every sample
-	Exec         string // the exported function to call
-	GracefulStop time.Duration
-}
-
-// Executor decides when VUs run iterations. Its configuration is data;
-// Run only carries it out.
-type Executor interface {
-	// MaxVUs is how many VUs the executor needs at most.
-	MaxVUs() int64
-	// MaxRunTime is the longest the executor can run, graceful stop included.
-	MaxRunTime() time.Duration
-	// Description is the banner line, as k6 prints it.
-	Description() string
-	// Run drives vus (len(vus) == MaxVUs()) until the work is done or ctx
-	// ends, counting into c. It returns once every iteration it started
-	// has returned.
-	Run(ctx context.Context, vus []VU, c *Counters)
-}
-
-// Counters are the live figures of a run, read by progress displays.
-type Counters struct {
-	Completed   atomic.Int64
-	Interrupted atomic.Int64
-	Dropped     atomic.Int64
-	ActiveVUs   atomic.Int64
-}
-
-// ConstantVUs runs a fixed number of VUs in a loop for a duration.
-type ConstantVUs struct {
-	Scenario *Scenario
-	VUs      int64
-	Duration time.Duration
-}
-
-// Validate reports a configuration that cannot run.
-func (e *ConstantVUs) Validate() error {
-	if e.VUs < 1 {
-		return fmt.Errorf("vus must be at least 1, got %d", e.VUs)
+// NewExecutor validates c and returns the executor that runs it. The
+// executor keeps a copy: later changes to c do not reach it.
+func NewExecutor(c ScenarioConfig) (Executor, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
-	if e.Duration <= 0 {
-		return fmt.Errorf("duration must be positive, got %s", e.Duration)
+	return c.newExecutor(c.Base().scenario()), nil
+}
+
+// BaseConfig holds the fields common to every scenario, with k6's names.
+type BaseConfig struct {
+	Name         string            `json:"-"` // the key in options.scenarios
+	Executor     string            `json:"executor"`
+	StartTime    Duration          `json:"startTime"`
+	GracefulStop Duration          `json:"gracefulStop"`
+	Exec         string            `json:"exec,omitempty"` // empty means "default"
+	Env          map[string]string `json:"env,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	// Options holds per-scenario extras (k6's browser options), accepted
+	// so that such scripts run, and not used.
+	Options map[string]any `json:"options,omitempty"`
+}
+
+// Base implements ScenarioConfig.
+func (b *BaseConfig) Base() *BaseConfig { return b }
+
+func newBase(name, executor string) BaseConfig {
+	return BaseConfig{Name: name, Executor: executor, GracefulStop: Duration(DefaultGracefulStop)}
+}
+
+func (b *BaseConfig) scenario() *Scenario {
+	exec := b.Exec
+	if exec == "" {
+		exec = "default"
 	}
-	return nil
-}
-
-// MaxVUs implements Executor.
-func (e *ConstantVUs) MaxVUs() int64 { return e.VUs }
-
-// MaxRunTime implements Executor.
-func (e *ConstantVUs) MaxRunTime() time.Duration { return e.Duration + e.Scenario.GracefulStop }
-
-// Description implements Executor.
-func (e *ConstantVUs) Description() string {
-	return fmt.Sprintf("%d looping VUs for %s (gracefulStop: %s)", e.VUs, FormatDuration(e.Duration), FormatDuration(e.Scenario.GracefulStop))
-}
-
-// Run implements Executor.
-func (e *ConstantVUs) Run(ctx context.Context, vus []VU, c *Counters) {
-	loop(ctx, vus, c, e.Scenario, e.Duration, func() bool { return true })
-}
-
-// SharedIterations runs a total number of iterations shared by the VUs:
-// faster VUs do more of them.
-type SharedIterations struct {
-	Scenario    *Scenario
-	VUs         int64
-	Iterations  int64
-	MaxDuration time.Duration
-}
-
-// Validate reports a configuration that cannot run.
-func (e *SharedIterations) Validate() error {
-	if e.VUs < 1 {
-		return fmt.Errorf("vus must be at least 1, got %d", e.VUs)
-	}
-	if e.Iterations < e.VUs {
-		return fmt.Errorf("iterations (%d) must be at least vus (%d)", e.Iterations, e.VUs)
-	}
-	if e.MaxDuration <= 0 {
-		return fmt.Errorf("maxDuration must be positive, got %s", e.MaxDuration)
-	}
-	return nil
-}
-
-// MaxVUs implements Executor.
-func (e *SharedIterations) MaxVUs() int64 { return e.VUs }
-
-// MaxRunTime implements Executor.
-func (e *SharedIterations) MaxRunTime() time.Duration {
-	return e.MaxDuration + e.Scenario.GracefulStop
-}
-
-// Description implements Executor.
-func (e *SharedIterations) Description() string {
-	return fmt.Sprintf("%d iterations shared among %d VUs (maxDuration: %s, gracefulStop: %s)",
-		e.Iterations, e.VUs, FormatDuration(e.MaxDuration), FormatDuration(e.Scenario.GracefulStop))
-}
-
-// Run implements Executor.
-func (e *SharedIterations) Run(ctx context.Context, vus []VU, c *Counters) {
-	var taken atomic.Int64
-	loop(ctx, vus, c, e.Scenario, e.MaxDuration, func() bool { return taken.Add(1) <= e.Iterations })
-	if left := e.Iterations - min(taken.Load(), e.Iterations); left > 0 {
-		c.Dropped.Add(left)
+	return &Scenario{
+		Name: b.Name, Executor: b.Executor, Exec: exec, StartTime: time.Duration(b.StartTime),
+		GracefulStop: time.Duration(b.GracefulStop), Env: maps.Clone(b.Env), Tags: maps.Clone(b.Tags),
 	}
 }
 
-// loop runs every VU in its own goroutine, starting iterations while more()
-// says so and until d has passed; iterations still running then get the
-// scenario's graceful stop to finish before they are interrupted.
-func loop(ctx context.Context, vus []VU, c *Counters, sc *Scenario, d time.Duration, more func() bool) {
-	startCtx, stopStarting := context.WithTimeout(ctx, d)
-	defer stopStarting()
-	iterCtx, interrupt := context.WithCancel(ctx)
-	defer interrupt()
-	stopTimer := context.AfterFunc(startCtx, func() {
-		t := time.AfterFunc(sc.GracefulStop, interrupt)
-		context.AfterFunc(iterCtx, func() { t.Stop() })
-	})
-	defer stopTimer()
+var scenarioName = regexp.MustCompile(`^[0-9a-zA-Z_-]+$`)
 
-	var wg sync.WaitGroup
-	for _, vu := range vus {
-		wg.Add(1)
-		c.ActiveVUs.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.ActiveVUs.Add(-1)
-			for startCtx.Err() == nil && more() {
-				if vu.Iterate(iterCtx, sc) {
-					c.Completed.Add(1)
-				} else {
-					c.Interrupted.Add(1)
-				}
+// problems starts the validation of a configuration with the checks of
+// its common fields.
+func (b *BaseConfig) problems() *problems {
+	p := &problems{name: b.Name}
+	p.check(scenarioName.MatchString(b.Name), "the name must match %s", scenarioName)
+	p.check(b.StartTime >= 0, "startTime must not be negative, got %s", fmtDur(b.StartTime))
+	p.check(b.GracefulStop >= 0, "gracefulStop must not be negative, got %s", fmtDur(b.GracefulStop))
+	return p
+}
+
+// describe ends a banner line as k6 does: the executor's facts, then exec
+// when it was set, startTime when not zero and gracefulStop when not zero.
+func (b *BaseConfig) describe(facts ...string) string {
+	if b.Exec != "" {
+		facts = append(facts, "exec: "+b.Exec)
+	}
+	if b.StartTime > 0 {
+		facts = append(facts, "startTime: "+FormatDuration(time.Duration(b.StartTime)))
+	}
+	if b.GracefulStop > 0 {
+		facts = append(facts, "gracefulStop: "+FormatDuration(time.Duration(b.GracefulStop)))
+	}
+	if len(facts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(facts, ", ") + ")"
+}
+
+// fmtDur renders a configured duration as FormatDuration does.
+func fmtDur(d Duration) string { return FormatDuration(time.Duration(d)) }
+
+// problems collects the errors of one scenario's configuration, each
+// prefixed with the scenario's name.
+type problems struct {
+	name string
+	errs []error
+}
+
+func (p *problems) check(ok bool, format string, args ...any) {
+	if !ok {
+		p.errs = append(p.errs, fmt.Errorf("scenario %q: %s", p.name, fmt.Sprintf(format, args...)))
+	}
+}
+
+// atLeastOneSecond checks a duration k6 wants to be at least 1s.
+func (p *problems) atLeastOneSecond(field string, d Duration) {
+	p.check(d != 0, "%s is required (at least 1s)", field)
+	p.check(d == 0 || d >= Duration(time.Second), "%s must be at least 1s, got %s", field, fmtDur(d))
+}
+
+// stages checks the stages of a ramping executor.
+func (p *problems) stages(stages []Stage) {
+	p.check(len(stages) > 0, "stages must hold at least one stage")
+	for i, st := range stages {
+		p.check(st.Duration >= 0, "stages[%d].duration must not be negative, got %s", i, fmtDur(st.Duration))
+		p.check(st.Target >= 0, "stages[%d].target must not be negative, got %d", i, st.Target)
+	}
+	p.check(len(stages) == 0 || stagesDuration(stages) > 0, "stages must last longer than 0s")
+}
+
+func (p *problems) err() error { return errors.Join(p.errs...) }
+
+// executorBase is what every executor holds.
+type executorBase struct{ sc *Scenario }
+
+// Scenario implements Executor.
+func (e executorBase) Scenario() *Scenario { return e.sc }
+
+// iterationProgress is the share of total iterations done (completed,
+// interrupted or dropped), so that a finished scenario shows 1.
+func (e executorBase) iterationProgress(total int64) float64 {
+	c := &e.sc.Counters
+	return clamp01(float64(c.Completed.Load()+c.Interrupted.Load()+c.Dropped.Load()) / float64(total))
+}
+
+// timeProgress is the share of d that elapsed covers.
+func timeProgress(elapsed, d time.Duration) float64 {
+	return clamp01(float64(elapsed) / float64(d))
+}
+
+func clamp01(x float64) float64 { return min(max(x, 0), 1) }
+
+// scenarioRun is one call of an executor's Run: the two contexts that
+// stop it, and the goroutines it waits for. The contract of every
+// executor:
+//
+//   - starting ends at the nominal end, or as soon as the parent context
+//     ends: from then on no iteration starts;
+//   - iterating ends the scenario's gracefulStop after starting ended, and
+//     so interrupts the iterations still running; a cancelled parent does
+//     not cut them short by itself;
+//   - wait returns once every iteration has returned.
+type scenarioRun struct {
+	env Env
+	sc  *Scenario
+	t0  time.Time
+
+	starting, iterating     context.Context
+	stopStarting, interrupt context.CancelFunc
+
+	byParent atomic.Bool    // starting ended because the parent context did
+	watched  chan struct{}  // closed when watch has returned
+	wg       sync.WaitGroup // the goroutines that run iterations
+}
+
+// beginRun starts a run whose nominal end is d after now.
+func beginRun(ctx context.Context, env Env, sc *Scenario, d time.Duration) *scenarioRun {
+	r := &scenarioRun{env: env, sc: sc, t0: env.Clock.Now(), watched: make(chan struct{})}
+	r.starting, r.stopStarting = WithDeadline(ctx, env.Clock, d)
+	r.iterating, r.interrupt = context.WithCancel(context.WithoutCancel(ctx))
+	go r.watch(ctx)
+	return r
+}
+
+// watch applies the graceful stop once starting has ended.
+func (r *scenarioRun) watch(parent context.Context) {
+	defer close(r.watched)
+	<-r.starting.Done()
+	r.byParent.Store(parent.Err() != nil)
+	Sleep(r.iterating, r.env.Clock, r.sc.GracefulStop)
+	r.interrupt()
+}
+
+// wait returns once every iteration has returned, and releases the run's
+// timers. After it, stoppedByParent is settled.
+func (r *scenarioRun) wait() {
+	r.wg.Wait()
+	r.stopStarting()
+	r.interrupt()
+	<-r.watched
+}
+
+// stoppedByParent reports whether the parent context, not the nominal
+// end, stopped the starts. k6 counts no dropped iterations then: the user
+// stopped the test.
+func (r *scenarioRun) stoppedByParent() bool { return r.byParent.Load() }
+
+func (r *scenarioRun) elapsed() time.Duration { return r.env.Clock.Now().Sub(r.t0) }
+
+// takeVU takes a VU from the pool for the scenario.
+func (r *scenarioRun) takeVU() (VU, error) {
+	vu, err := r.env.Pool.Get(r.starting)
+	if err == nil {
+		r.sc.Counters.ActiveVUs.Add(1)
+	}
+	return vu, err
+}
+
+func (r *scenarioRun) giveVU(vu VU) {
+	r.sc.Counters.ActiveVUs.Add(-1)
+	r.env.Pool.Put(vu)
+}
+
+// iterate runs the scenario's next iteration on vu and counts its end.
+func (r *scenarioRun) iterate(ctx context.Context, vu VU) {
+	if vu.Iterate(ctx, r.sc.NextIteration()) {
+		r.sc.Counters.Completed.Add(1)
+	} else {
+		r.sc.Counters.Interrupted.Add(1)
+	}
+}
+
+// loopVUs is the closed model: n goroutines, each holding a VU of its own
+// and running iterations back to back while starting lasts and more(i)
+// agrees, i being the goroutine's index in [0, n). A goroutine that gets
+// no VU from the pool runs nothing (the plan sizes the pool so that this
+// does not happen).
+func (r *scenarioRun) loopVUs(n int64, more func(i int64) bool) {
+	for i := range n {
+		r.wg.Go(func() {
+			vu, err := r.takeVU()
+			if err != nil {
+				return
 			}
-		}()
+			defer r.giveVU(vu)
+			for r.starting.Err() == nil && more(i) {
+				r.iterate(r.iterating, vu)
+			}
+		})
 	}
-	wg.Wait()
+}
+
+// arrive is the open model: it starts the n-th iteration at at(n) after
+// the start, whatever the iterations before it are doing, until at
+// reports the schedule over or starting ends. Late starts (a slow VU
+// initialisation) catch up at once rather than shifting the schedule.
+func (r *scenarioRun) arrive(maxVUs int64, at func(n int64) (time.Duration, bool)) {
+	for n := int64(0); ; n++ {
+		t, ok := at(n)
+		if !ok || !Sleep(r.starting, r.env.Clock, t-r.elapsed()) {
+			return
+		}
+		r.startOne(maxVUs)
+	}
+}
+
+// startOne runs one iteration on a VU of its own, or counts it dropped
+// when the scenario holds maxVUs already or the pool has none to give.
+func (r *scenarioRun) startOne(maxVUs int64) {
+	// Only arrive's goroutine adds to ActiveVUs, so the count cannot grow
+	// between this check and takeVU.
+	if r.sc.Counters.ActiveVUs.Load() >= maxVUs {
+		r.sc.Counters.Dropped.Add(1)
+		return
+	}
+	vu, err := r.takeVU()
+	if err != nil {
+		r.sc.Counters.Dropped.Add(1)
+		return
+	}
+	r.wg.Go(func() {
+		defer r.giveVU(vu)
+		r.iterate(r.iterating, vu)
+	})
 }
 
 // FormatDuration renders d as k6 does in its banner: "30s", "1m0s", "1h2m3s".

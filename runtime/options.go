@@ -72,6 +72,8 @@ type Options struct {
 	VUs               *int64            `json:"vus,omitempty"`
 	Duration          *Duration         `json:"duration,omitempty"`
 	Iterations        *int64            `json:"iterations,omitempty"`
+	Stages            []Stage           `json:"stages,omitempty"`
+	Scenarios         json.RawMessage   `json:"scenarios,omitempty"` // parsed by ScenariosFromOptions
 	Tags              map[string]string `json:"tags,omitempty"`
 	Thresholds        json.RawMessage   `json:"thresholds,omitempty"` // parsed by metrics.ParseThresholds
 	SummaryTrendStats []string          `json:"summaryTrendStats,omitempty"`
@@ -106,6 +108,7 @@ func ParseOptions(raw []byte) (Options, error) {
 	}
 	for key, dst := range map[string]any{
 		"vus": &o.VUs, "duration": &o.Duration, "iterations": &o.Iterations, "tags": &o.Tags,
+		"stages": &o.Stages, "scenarios": &o.Scenarios,
 		"thresholds": &o.Thresholds, "summaryTrendStats": &o.SummaryTrendStats, "summaryTimeUnit": &o.SummaryTimeUnit,
 		"setupTimeout": &o.SetupTimeout, "teardownTimeout": &o.TeardownTimeout,
 	} {
@@ -142,6 +145,12 @@ func (o Options) Apply(top Options) Options {
 	if top.Tags != nil {
 		o.Tags = top.Tags
 	}
+	if top.Stages != nil {
+		o.Stages = top.Stages
+	}
+	if top.Scenarios != nil {
+		o.Scenarios = top.Scenarios
+	}
 	if top.Thresholds != nil {
 		o.Thresholds = top.Thresholds
 	}
@@ -158,4 +167,10 @@ func (o Options) Apply(top Options) Options {
 		o.TeardownTimeout = top.TeardownTimeout
 	}
 	return o
+}
+
+// Stage is one step of a ramp: move linearly to Target over Duration.
+type Stage struct {
+	Duration Duration `json:"duration"`
+	Target   int64    `json:"target"`
 }

@@ -79,7 +79,7 @@ func (t *testRun) summaryOptionsValid() error {
 		}
 	}
 	switch t.f.summaryMode {
-	case "compact", "full", "legacy", "disabled":
+	case "", "compact", "full", "legacy", "disabled":
 	default:
 		return invalidConfig("--summary-mode %q: allowed are compact, full, legacy, disabled", t.f.summaryMode)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,47 +33,96 @@ type runFlags struct {
 	summaryMode   string
 	summaryExport string
 	junit         string
+	stages        []string
+	config        string
+	adhoc         adhocFlags
+	adhocDir      string // the ad-hoc script's folder, removed at the end
 }
 
 func newRunCommand(e *env) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "run [flags] SCRIPT",
-		Short: "Run a load test script",
+		Use:   "run [flags] SCRIPT | run --url URL [flags]",
+		Short: "Run a load test script, or an ad-hoc test of one URL",
 		Args: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return &usageError{cmd: c, err: fmt.Errorf("run needs exactly one script, got %d arguments", len(args))}
+			if f.adhoc.url != "" {
+				return cobra.NoArgs(c, args)
 			}
-			return nil
+			return exactlyOneScript(c, args)
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			t, err := prepare(e, c, f, args[0])
+			path, display, err := scriptPath(f, args)
+			if f.adhocDir != "" {
+				defer os.RemoveAll(f.adhocDir)
+			}
 			if err != nil {
 				return err
 			}
+			t, err := prepare(e, c, f, path)
+			if err != nil {
+				return err
+			}
+			t.path = display
 			return t.finish(t.execute(ctx))
 		},
 	}
+	addOptionFlags(cmd, f)
 	fl := cmd.Flags()
-	fl.Int64VarP(&f.vus, "vus", "u", 1, "number of virtual users")
-	fl.StringVarP(&f.duration, "duration", "d", "", "test duration, e.g. 30s, 5m, 1h30m")
-	fl.Int64VarP(&f.iterations, "iterations", "i", 0, "total iterations, shared by the VUs")
-	fl.StringArrayVarP(&f.env, "env", "e", nil, "set __ENV.KEY for the script (KEY=VALUE, repeatable)")
-	fl.StringArrayVar(&f.tags, "tag", nil, "add a tag to every sample (KEY=VALUE, repeatable)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the output")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no banner and no progress line")
 	fl.BoolVar(&f.noThresholds, "no-thresholds", false, "do not evaluate thresholds")
-	fl.StringVar(&f.trendStats, "summary-trend-stats", "", `Trend columns of the summary, e.g. "avg,p(99),p(99.9),count"`)
-	fl.StringVar(&f.timeUnit, "summary-time-unit", "", "unit of the summary's times: s, ms or us (default: humanised)")
 	fl.BoolVar(&f.noSummary, "no-summary", false, "print no end-of-test summary")
 	fl.StringVar(&f.summaryMode, "summary-mode", "compact", "compact (the summary) or disabled (none)")
 	fl.StringVar(&f.summaryExport, "summary-export", "", "write the results as versioned JSON to this file")
 	fl.StringVar(&f.junit, "junit", "", "write thresholds and checks as JUnit XML to this file")
+	fl.StringVar(&f.adhoc.url, "url", "", "ad-hoc test of this URL, without a script")
+	fl.StringVarP(&f.adhoc.method, "method", "X", "GET", "ad-hoc: the HTTP method")
+	fl.StringArrayVarP(&f.adhoc.headers, "header", "H", nil, "ad-hoc: a request header 'Name: value' (repeatable)")
+	fl.StringVar(&f.adhoc.body, "body", "", "ad-hoc: the request body, or @FILE")
+	fl.StringVar(&f.adhoc.rate, "rate", "", "ad-hoc: a constant arrival rate, e.g. 200/s (with -d; -u VUs pre-allocated)")
+	fl.StringArrayVar(&f.adhoc.thresholds, "threshold", nil, "ad-hoc: a threshold 'metric: expression' (repeatable)")
 	return cmd
+}
+
+// addOptionFlags adds the flags that set options, shared by run and
+// inspect.
+func addOptionFlags(cmd *cobra.Command, f *runFlags) {
+	fl := cmd.Flags()
+	fl.Int64VarP(&f.vus, "vus", "u", 1, "number of virtual users")
+	fl.StringVarP(&f.duration, "duration", "d", "", "test duration, e.g. 30s, 5m, 1h30m")
+	fl.Int64VarP(&f.iterations, "iterations", "i", 0, "total iterations, shared by the VUs")
+	fl.StringArrayVarP(&f.stages, "stage", "s", nil, "a ramping stage DURATION:TARGET, e.g. 30s:10 (repeatable)")
+	fl.StringVarP(&f.config, "config", "c", "", "JSON config file with options (lowest precedence after defaults)")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set __ENV.KEY for the script (KEY=VALUE, repeatable)")
+	fl.StringArrayVar(&f.tags, "tag", nil, "add a tag to every sample (KEY=VALUE, repeatable)")
+	fl.StringVar(&f.trendStats, "summary-trend-stats", "", `Trend columns of the summary, e.g. "avg,p(99),p(99.9),count"`)
+	fl.StringVar(&f.timeUnit, "summary-time-unit", "", "unit of the summary's times: s, ms or us (default: humanised)")
+}
+
+func exactlyOneScript(c *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return &usageError{cmd: c, err: fmt.Errorf("%s needs exactly one script, got %d arguments", c.Name(), len(args))}
+	}
+	return nil
+}
+
+// scriptPath is the script to run and the name the banner shows: the
+// script given, or the one written for an ad-hoc --url test.
+func scriptPath(f *runFlags, args []string) (path, display string, err error) {
+	if f.adhoc.url == "" {
+		return args[0], args[0], nil
+	}
+	dir, err := os.MkdirTemp("", "throng-adhoc-")
+	if err != nil {
+		return "", "", err
+	}
+	f.adhocDir = dir
+	path, err = writeAdhocScript(dir, f)
+	return path, fmt.Sprintf("(ad-hoc) %s %s", strings.ToUpper(f.adhoc.method), f.adhoc.url), err
 }
 
 // testRun is one `throng run`: everything prepared before the VUs start,
@@ -128,7 +176,7 @@ func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, erro
 	if err != nil {
 		return nil, scriptFailure(err)
 	}
-	if t.opts, err = consolidateOptions(e, c, f, t.bundle); err != nil {
+	if t.opts, err = consolidateOptions(e, c, f, t.bundle, t.logger); err != nil {
 		return nil, err
 	}
 	if err := t.configure(runTags); err != nil {
@@ -137,14 +185,17 @@ func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, erro
 	return t, nil
 }
 
-// configure validates the consolidated options and builds the executor and
-// the thresholds.
+// configure validates the consolidated options and builds the scenarios
+// and the thresholds.
 func (t *testRun) configure(runTags map[string]string) error {
 	tags := metrics.NewTagSet(t.opts.Tags).WithAll(runTags)
 	t.bundle.SetTags(tags)
-	executor, err := runtime.ExecutorFromOptions(t.opts)
+	executors, err := runtime.ScenariosFromOptions(t.opts)
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
+	}
+	if err := t.exportsExist(executors); err != nil {
+		return err
 	}
 	if err := t.summaryOptionsValid(); err != nil {
 		return err
@@ -157,7 +208,21 @@ func (t *testRun) configure(runTags map[string]string) error {
 		t.engine.SetThresholds(sets)
 	}
 	t.optsJSON = readableJSON(t.opts)
-	t.run = &runtime.Run{Executor: executor, Factory: vuFactory{t.bundle}, Engine: t.engine, Builtins: t.builtins, Tags: tags}
+	t.bundle.SetOptions(t.optsJSON)
+	t.run = &runtime.Run{Executors: executors, Engine: t.engine, Builtins: t.builtins, Tags: tags}
+	t.run.Factory = newVUFactory(t.bundle, executors, t.run)
+	return nil
+}
+
+// exportsExist checks that every scenario's exec function is exported,
+// before any VU starts.
+func (t *testRun) exportsExist(executors []runtime.Executor) error {
+	for _, ex := range executors {
+		sc := ex.Scenario()
+		if !t.bundle.Exports(sc.Exec) {
+			return invalidConfig("scenario %q: the script exports no function %q to run", sc.Name, sc.Exec)
+		}
+	}
 	return nil
 }
 
@@ -176,7 +241,7 @@ func (t *testRun) execute(parent context.Context) error {
 	t.cancel = cancel
 	defer cancel(nil)
 	if !t.f.quiet {
-		printBanner(t.e, t.path, t.run.Executor)
+		printBanner(t.e, t.path, t.run)
 	}
 	t.engine.Start()
 	done := make(chan struct{})
@@ -297,177 +362,50 @@ func scriptFailure(err error) error {
 	return withCode(exitScriptError, err)
 }
 
-type vuFactory struct{ b *js.Bundle }
+// vuFactory makes js VUs for the runtime, translating each runtime
+// scenario into what a js VU needs to know of it.
+type vuFactory struct {
+	b         *js.Bundle
+	scenarios map[*runtime.Scenario]*js.Scenario
+}
+
+func newVUFactory(b *js.Bundle, executors []runtime.Executor, run *runtime.Run) vuFactory {
+	f := vuFactory{b: b, scenarios: map[*runtime.Scenario]*js.Scenario{}}
+	for _, ex := range executors {
+		sc := ex.Scenario()
+		f.scenarios[sc] = &js.Scenario{
+			Name: sc.Name, Executor: sc.Executor, Exec: sc.Exec, Env: sc.Env, Tags: sc.Tags,
+			StartTime: sc.StartedAt,
+			Progress:  func() float64 { return ex.Progress(time.Since(sc.StartedAt())) },
+		}
+	}
+	b.SetInstance(func() js.Instance {
+		completed, interrupted, _, active := run.Totals()
+		in := js.Instance{CurrentTestRunDuration: run.Elapsed(), IterationsCompleted: completed,
+			IterationsInterrupted: interrupted, VUsActive: active}
+		if p := run.Pool(); p != nil {
+			in.VUsInitialized = p.Initialized()
+		}
+		return in
+	})
+	return f
+}
 
 func (f vuFactory) NewVU(ctx context.Context, id uint64) (runtime.VU, error) {
 	vu, err := f.b.NewVU(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return vuAdapter{vu}, nil
+	return vuAdapter{vu, f.scenarios}, nil
 }
 
-type vuAdapter struct{ vu *js.VU }
-
-func (a vuAdapter) Iterate(ctx context.Context, sc *runtime.Scenario) bool {
-	return a.vu.Iterate(ctx, sc.Name, sc.Exec)
+type vuAdapter struct {
+	vu        *js.VU
+	scenarios map[*runtime.Scenario]*js.Scenario
 }
 
-// scriptEnvironment is __ENV: the process environment, then -e pairs.
-func scriptEnvironment(e *env, pairs []string) (map[string]string, error) {
-	m := make(map[string]string, len(e.environ)+len(pairs))
-	for _, kv := range e.environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	extra, err := keyValues("-e/--env", pairs)
-	for k, v := range extra {
-		m[k] = v
-	}
-	return m, err
-}
-
-func keyValues(flag string, pairs []string) (map[string]string, error) {
-	m := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, invalidConfig("%s %q: want KEY=VALUE", flag, p)
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
-// consolidateOptions merges, lowest first: the script's options, the
-// environment (THRONG_* and K6_* names), the command line.
-func consolidateOptions(e *env, c *cobra.Command, f *runFlags, b *js.Bundle) (runtime.Options, error) {
-	raw, err := b.Options()
-	if err != nil {
-		return runtime.Options{}, scriptFailure(err)
-	}
-	opts, err := runtime.ParseOptions(raw)
-	if err != nil {
-		return opts, invalidConfig("script options: %v", err)
-	}
-	fromEnv, err := envOptions(e)
-	if err != nil {
-		return opts, err
-	}
-	fromFlags, err := flagOptions(c, f)
-	if err != nil {
-		return opts, err
-	}
-	return opts.Apply(fromEnv).Apply(fromFlags), nil
-}
-
-func envOptions(e *env) (runtime.Options, error) {
-	var o runtime.Options
-	for _, name := range []string{"VUS", "DURATION", "ITERATIONS"} {
-		key, val, ok := "THRONG_"+name, "", false
-		if val, ok = e.lookup(key); !ok {
-			key = "K6_" + name
-			val, ok = e.lookup(key)
-		}
-		if !ok {
-			continue
-		}
-		if err := setOption(&o, strings.ToLower(name), val); err != nil {
-			return o, invalidConfig("environment variable %s: %v", key, err)
-		}
-	}
-	return o, nil
-}
-
-func flagOptions(c *cobra.Command, f *runFlags) (runtime.Options, error) {
-	var o runtime.Options
-	fl := c.Flags()
-	if fl.Changed("vus") {
-		o.VUs = &f.vus
-	}
-	if fl.Changed("iterations") {
-		o.Iterations = &f.iterations
-	}
-	if fl.Changed("duration") {
-		if err := setOption(&o, "duration", f.duration); err != nil {
-			return o, invalidConfig("--duration: %v", err)
-		}
-	}
-	if fl.Changed("summary-trend-stats") {
-		o.SummaryTrendStats = splitList(f.trendStats)
-	}
-	if fl.Changed("summary-time-unit") {
-		o.SummaryTimeUnit = &f.timeUnit
-	}
-	return o, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func setOption(o *runtime.Options, name, val string) error {
-	switch name {
-	case "vus", "iterations":
-		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", val)
-		}
-		if name == "vus" {
-			o.VUs = &n
-		} else {
-			o.Iterations = &n
-		}
-	case "duration":
-		d, err := runtime.ParseDuration(val)
-		if err != nil {
-			return err
-		}
-		rd := runtime.Duration(d)
-		o.Duration = &rd
-	}
-	return nil
-}
-
-func printBanner(e *env, path string, ex runtime.Executor) {
-	fmt.Fprintf(e.stdout, "  execution: local\n     script: %s\n     output: -\n\n", path)
-	fmt.Fprintf(e.stdout, "  scenarios: (100.00%%) 1 scenario, %d max VUs, %s max duration (incl. graceful stop):\n",
-		ex.MaxVUs(), runtime.FormatDuration(ex.MaxRunTime()))
-	fmt.Fprintf(e.stdout, "           * default: %s\n\n", ex.Description())
-}
-
-// startProgress prints k6's running line on a terminal, once a second.
-func startProgress(e *env, f *runFlags, run *runtime.Run) (stop func()) {
-	if f.quiet || !e.stderrIsTTY {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(e.stderr, "\r\033[K")
-				return
-			case <-t.C:
-				c := &run.Counters
-				fmt.Fprintf(e.stderr, "\r\033[Krunning (%s), %d/%d VUs, %d complete and %d interrupted iterations",
-					run.Elapsed().Round(100*time.Millisecond), c.ActiveVUs.Load(), run.Executor.MaxVUs(),
-					c.Completed.Load(), c.Interrupted.Load())
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
+func (a vuAdapter) Iterate(ctx context.Context, it runtime.Iteration) bool {
+	return a.vu.Iterate(ctx, js.Iteration{Scenario: a.scenarios[it.Scenario], Number: it.Number})
 }
 
 // readableJSON marshals v keeping <, > and & as they are, so thresholds
