@@ -1,5 +1,6 @@
-// Package outputs is where samples and the end-of-test summary go. Each
-// kind of output lives in its own sub-package (summary: the terminal text
-// k6 users know, handleSummary data, the summary export and JUnit; later json, csv, influxdb, prometheus, html) and imports
-// only metrics, so the CLI can wire any of them without cycles.
+// Package outputs owns where results go. The end-of-test summary, its JSON
+// export and JUnit live in outputs/summary; streaming outputs (files,
+// databases) implement Output, and the Manager fans the engine's sample
+// batches out to them, each on its own goroutine with a bounded queue, so
+// a slow output never slows the test and what it drops is counted.
 package outputs
