@@ -99,6 +99,7 @@ func (t *testRun) report(snap *metrics.Snapshot) error {
 	if err != nil {
 		return err
 	}
+	data.Throng.Outputs = t.outputs.Reports()
 	var errs []error
 	if t.f.summaryExport != "" {
 		errs = append(errs, writeFileWith(t.f.summaryExport, func(b *bytes.Buffer) error {

@@ -10,14 +10,18 @@ import (
 )
 
 // printBanner describes the run before it starts, as k6 does.
-func printBanner(e *env, path string, run *runtime.Run) {
+func printBanner(e *env, path string, run *runtime.Run, outs []string) {
 	plan := runtime.NewPlan(run.Executors)
 	n := len(run.Executors)
 	plural := "s"
 	if n == 1 {
 		plural = ""
 	}
-	fmt.Fprintf(e.stdout, "  execution: local\n     script: %s\n     output: -\n\n", path)
+	output := "-"
+	if len(outs) > 0 {
+		output = strings.Join(outs, ", ")
+	}
+	fmt.Fprintf(e.stdout, "  execution: local\n     script: %s\n     output: %s\n\n", path, output)
 	fmt.Fprintf(e.stdout, "  scenarios: (100.00%%) %d scenario%s, %d max VUs, %s max duration (incl. graceful stop):\n",
 		n, plural, plan.MaxVUs, runtime.FormatDuration(plan.MaxDuration))
 	for _, ex := range run.Executors {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/throng-dev/throng/js"
 	"github.com/throng-dev/throng/metrics"
+	"github.com/throng-dev/throng/outputs"
 	"github.com/throng-dev/throng/runtime"
 )
 
@@ -35,6 +36,7 @@ type runFlags struct {
 	junit         string
 	stages        []string
 	config        string
+	outs          []string
 	adhoc         adhocFlags
 	adhocDir      string // the ad-hoc script's folder, removed at the end
 }
@@ -79,6 +81,7 @@ func newRunCommand(e *env) *cobra.Command {
 	fl.StringVar(&f.summaryMode, "summary-mode", "compact", "compact (the summary) or disabled (none)")
 	fl.StringVar(&f.summaryExport, "summary-export", "", "write the results as versioned JSON to this file")
 	fl.StringVar(&f.junit, "junit", "", "write thresholds and checks as JUnit XML to this file")
+	fl.StringArrayVarP(&f.outs, "out", "o", nil, "stream samples to an output: json[=FILE], csv[=FILE], influxdb=URL, prometheus-rw=URL (repeatable)")
 	fl.StringVar(&f.adhoc.url, "url", "", "ad-hoc test of this URL, without a script")
 	fl.StringVarP(&f.adhoc.method, "method", "X", "GET", "ad-hoc: the HTTP method")
 	fl.StringArrayVarP(&f.adhoc.headers, "header", "H", nil, "ad-hoc: a request header 'Name: value' (repeatable)")
@@ -138,6 +141,7 @@ type testRun struct {
 	opts        runtime.Options
 	optsJSON    []byte
 	run         *runtime.Run
+	outputs     *outputs.Manager
 	cancel      context.CancelCauseFunc
 	markedBad   atomic.Pointer[string] // exec.test.fail()'s reason
 	setupData   []byte                 // setup()'s result as JSON, for teardown
@@ -180,6 +184,9 @@ func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, erro
 		return nil, err
 	}
 	if err := t.configure(runTags); err != nil {
+		return nil, err
+	}
+	if err := t.newOutputs(); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -241,7 +248,10 @@ func (t *testRun) execute(parent context.Context) error {
 	t.cancel = cancel
 	defer cancel(nil)
 	if !t.f.quiet {
-		printBanner(t.e, t.path, t.run)
+		printBanner(t.e, t.path, t.run, t.outputs.Descriptions())
+	}
+	if err := t.outputs.Start(); err != nil {
+		return invalidConfig("starting an output: %v", err)
 	}
 	t.engine.Start()
 	done := make(chan struct{})
@@ -253,6 +263,7 @@ func (t *testRun) execute(parent context.Context) error {
 	}
 	if err != nil {
 		t.engine.Stop()
+		t.stopOutputs()
 		return err
 	}
 	stopProgress := startProgress(t.e, t.f, t.run)
@@ -262,6 +273,7 @@ func (t *testRun) execute(parent context.Context) error {
 	stopProgress()
 	t.teardownErr = t.teardown()
 	t.engine.Stop()
+	t.stopOutputs()
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package summary
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,4 +127,15 @@ func joinPlain(cells []cell) string {
 		s[i] = c.plain
 	}
 	return strings.Join(s, " ")
+}
+
+// outputLines is one "output losses" line per output that did not
+// deliver everything, so nothing is lost silently; none when all did.
+func (l layout) outputLines(reports map[string]string, p palette) []string {
+	var lines []string
+	for _, name := range slices.Sorted(maps.Keys(reports)) {
+		cells := []cell{p.value(name + ": " + reports[name])}
+		lines = append(lines, l.formatRow(row{name: "output losses", kind: freeKind, cells: cells}, nil, p))
+	}
+	return lines
 }

@@ -133,6 +133,9 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 type Extras struct {
 	StatusCodes map[string]int64 `json:"status_codes"` // HTTP responses by status
 	Errors      []ErrorCount     `json:"errors"`       // most frequent first
+	// Outputs holds, per output that did not deliver everything, what
+	// it dropped or failed to write; the caller fills it in.
+	Outputs map[string]string `json:"outputs,omitempty"`
 }
 
 // ErrorCount is how often one error reason occurred.

@@ -59,6 +59,7 @@ func summaryLines(d *Data, o Options, p palette) []string {
 	}
 	lines = append(lines, l.statusLines(d.Throng.StatusCodes, p)...)
 	lines = append(lines, l.errorLines(d.Throng.Errors, p)...)
+	lines = append(lines, l.outputLines(d.Throng.Outputs, p)...)
 	return append(lines, "")
 }
 

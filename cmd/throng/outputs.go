@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/throng-dev/throng/outputs"
+	"github.com/throng-dev/throng/outputs/csvfile"
+	"github.com/throng-dev/throng/outputs/jsonfile"
+)
+
+// outputRegistry is every output -o can name.
+var outputRegistry = outputs.Registry{
+	"json": jsonfile.New,
+	"csv":  csvfile.New,
+}
+
+// newOutputs builds the outputs named by -o, or else by THRONG_OUT/K6_OUT
+// (comma-separated).
+func (t *testRun) newOutputs() error {
+	specs := t.f.outs
+	if len(specs) == 0 {
+		if v, _ := lookupEither(t.e, "OUT"); v != "" {
+			specs = strings.Split(v, ",")
+		}
+	}
+	var outs []outputs.Output
+	for _, spec := range specs {
+		out, err := outputRegistry.New(strings.TrimSpace(spec), outputs.Params{Lookup: t.e.lookup, Warnf: t.logger.Warnf})
+		if err != nil {
+			return invalidConfig("-o %s: %v", spec, err)
+		}
+		outs = append(outs, out)
+	}
+	t.outputs = outputs.NewManager(outs, t.logger.Warnf)
+	t.engine.AddConsumer(t.outputs.Consume)
+	return nil
+}
+
+// stopOutputs flushes and closes the outputs; called on every kind of end.
+func (t *testRun) stopOutputs() {
+	if err := t.outputs.Stop(); err != nil {
+		t.logger.Warnf("outputs: %v", err)
+	}
+}
