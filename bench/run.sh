@@ -269,6 +269,11 @@ run_tool() { # run_tool TOOL N
 	wrk) measure "$out" "$usage" wrk -t1 -c"$VUS" -d"$DURATION" "$URL" || rc=$? ;;
 	throng) NO_COLOR=1 measure "$out" "$usage" bin/throng run -q --no-color -u "$VUS" -d "$DURATION" \
 			-e "TARGET=$URL" bench/get.js || rc=$? ;;
+	throng-json) NO_COLOR=1 measure "$out" "$usage" bin/throng run -q --no-color -u "$VUS" -d "$DURATION" \
+			-o "json=$TMP/samples.json" -e "TARGET=$URL" bench/get.js || rc=$?
+		rm -f "$TMP/samples.json" ;;
+	throng-influx) NO_COLOR=1 measure "$out" "$usage" bin/throng run -q --no-color -u "$VUS" -d "$DURATION" \
+			-o "influxdb=$BENCH_INFLUXDB_URL" -e "TARGET=$URL" bench/get.js || rc=$? ;;
 	esac
 	(( rc == 0 )) || warn "$tool run $n exited with status $rc (output in $out)"
 	if [[ $tool == wrk ]]; then
@@ -299,7 +304,10 @@ run_tool() { # run_tool TOOL N
 
 TOOLS=()
 (( HAVE_WRK )) && TOOLS+=(wrk)
-(( HAVE_THRONG )) && TOOLS+=(throng)
+(( HAVE_THRONG )) && TOOLS+=(throng throng-json)
+# With an InfluxDB to write to (BENCH_INFLUXDB_URL=http://127.0.0.1:8086/db),
+# the cost of the influxdb output is measured too.
+(( HAVE_THRONG )) && [[ -n ${BENCH_INFLUXDB_URL:-} ]] && TOOLS+=(throng-influx)
 if (( ${#TOOLS[@]} == 0 )); then
 	die "neither wrk nor throng is available: nothing to measure"
 fi
@@ -316,7 +324,7 @@ done
 # --- report ----------------------------------------------------------------------
 
 declare -A M_RPS M_CPU M_RSS
-for tool in wrk throng; do
+for tool in wrk throng throng-json throng-influx; do
 	# shellcheck disable=SC2086 # word splitting of the per-run lists is wanted
 	M_RPS[$tool]=$(median %.2f ${RPS[$tool]:-})
 	# shellcheck disable=SC2086
@@ -340,12 +348,19 @@ echo
 echo "throng vs wrk: GET $URL, $DURATION, $VUS connections/VUs, median of $RUNS run(s)"
 echo "nproc $NPROC, $([[ $PINNED == true ]] && echo 'generator on CPU 0, target on CPU 1' || echo 'not pinned')"
 echo
-printf '  %-10s %14s %18s %14s\n' "tool" "requests/s" "CPU µs/request" "peak RSS MB"
-printf '  %-10s %14s %17s %14s\n' "----------" "--------------" "-----------------" "--------------"
-for tool in wrk throng; do
-	printf '  %-10s %14s %17s %14s\n' "$tool" "$(or_na "${M_RPS[$tool]}")" "$(or_na "${M_CPU[$tool]}")" "$(mb "${M_RSS[$tool]}")"
+printf '  %-14s %14s %18s %14s\n' "tool" "requests/s" "CPU µs/request" "peak RSS MB"
+printf '  %-14s %14s %17s %14s\n' "--------------" "--------------" "-----------------" "--------------"
+for tool in wrk throng throng-json throng-influx; do
+	[[ -n ${RPS[$tool]:-} ]] || continue
+	printf '  %-14s %14s %17s %14s\n' "$tool" "$(or_na "${M_RPS[$tool]}")" "$(or_na "${M_CPU[$tool]}")" "$(mb "${M_RSS[$tool]}")"
 done
-printf '  %-10s %14s %17s %14s\n' "throng/wrk" "$(or_na "$R_RPS")x" "$(or_na "$R_CPU")x" "$(or_na "$R_RSS")x"
+printf '  %-14s %14s %17s %14s\n' "throng/wrk" "$(or_na "$R_RPS")x" "$(or_na "$R_CPU")x" "$(or_na "$R_RSS")x"
+# The price of an output: the share of requests/s lost against plain throng.
+for out in json influx; do
+	[[ -n ${M_RPS[throng-$out]:-} && -n ${M_RPS[throng]:-} ]] || continue
+	printf '  %-14s %s%% of requests/s lost to -o %s\n' "" \
+		"$(awk -v a="${M_RPS[throng-$out]}" -v b="${M_RPS[throng]}" 'BEGIN { printf "%.1f", 100 * (1 - a / b) }')" "$out"
+done
 echo
 echo "  requests/s ratio: higher is better for throng; CPU/request ratio: lower is better."
 echo "  raw outputs in $RAW/, figures appended to $RESULTS/latest.json"
@@ -366,7 +381,7 @@ jtool() {
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo "")
 DIRTY=false
 [[ -n $(git status --porcelain 2>/dev/null | head -n 1) ]] && DIRTY=true
-printf '{"time":"%s","commit":"%s","dirty":%s,"host":"%s","nproc":%d,"pinned":%s,"duration":"%s","vus":%d,"runs":%d,"wrk":%s,"throng":%s,"ratio":{"rps":%s,"cpu_per_req":%s,"peak_rss":%s}}\n' \
+printf '{"time":"%s","commit":"%s","dirty":%s,"host":"%s","nproc":%d,"pinned":%s,"duration":"%s","vus":%d,"runs":%d,"wrk":%s,"throng":%s,"throng_json":%s,"ratio":{"rps":%s,"cpu_per_req":%s,"peak_rss":%s}}\n' \
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$COMMIT" "$DIRTY" "$(hostname 2>/dev/null || echo)" "$NPROC" "$PINNED" \
-	"$DURATION" "$VUS" "$RUNS" "$(jtool wrk)" "$(jtool throng)" \
+	"$DURATION" "$VUS" "$RUNS" "$(jtool wrk)" "$(jtool throng)" "$(jtool throng-json)" \
 	"$(jnum "$R_RPS")" "$(jnum "$R_CPU")" "$(jnum "$R_RSS")" >>"$RESULTS/latest.json"

@@ -201,25 +201,7 @@ func (vu *VU) parseBody(r *request, body goja.Value) {
 func (vu *VU) emitRequest(h *result) {
 	b := vu.b.cfg.Builtins
 	expected := h.status >= 200 && h.status < 400
-	name := h.url
-	if n, ok := h.req.tags["name"]; ok {
-		name = n
-	}
-	extra := []metrics.Tag{
-		{Key: "method", Value: h.method}, {Key: "url", Value: h.url}, {Key: "name", Value: name},
-		{Key: "status", Value: strconv.Itoa(h.status)}, {Key: "proto", Value: h.proto},
-		{Key: "expected_response", Value: strconv.FormatBool(expected)},
-	}
-	if h.errCode != 0 {
-		extra = append(extra, metrics.Tag{Key: "error_code", Value: strconv.Itoa(h.errCode)})
-	}
-	if h.errMsg != "" {
-		extra = append(extra, metrics.Tag{Key: "error", Value: h.errMsg})
-	}
-	for k, v := range h.req.tags {
-		extra = append(extra, metrics.Tag{Key: k, Value: v})
-	}
-	tags := vu.tags.Extend(extra...)
+	tags := vu.requestTags(h, expected)
 	t, tm := h.end.UnixNano(), h.timings
 	failed := 1.0
 	if expected {
@@ -341,4 +323,53 @@ func (vu *VU) lookup(v goja.Value, path string) goja.Value {
 		}
 	}
 	return v
+}
+
+// requestTagKey identifies the tags of a request's samples. A VU sends the
+// same few requests over and over, so it keeps their tag sets: the samples
+// then share one *TagSet, which saves allocations here and lets outputs
+// cache what they derive from a tag set.
+type requestTagKey struct {
+	base                             *metrics.TagSet
+	method, url, name, proto, errMsg string
+	status, errCode                  int
+	expected                         bool
+}
+
+// maxCachedRequestTags bounds each VU's cache; scripts that tag every
+// request differently (unique URLs without a name) just miss it.
+const maxCachedRequestTags = 256
+
+func (vu *VU) requestTags(h *result, expected bool) *metrics.TagSet {
+	name := h.url
+	if n, ok := h.req.tags["name"]; ok {
+		name = n
+	}
+	key := requestTagKey{vu.tags, h.method, h.url, name, h.proto, h.errMsg, h.status, h.errCode, expected}
+	cacheable := len(h.req.tags) == 0 || (len(h.req.tags) == 1 && h.req.tags["name"] != "")
+	if ts, ok := vu.requestTagCache[key]; ok && cacheable {
+		return ts
+	}
+	extra := []metrics.Tag{
+		{Key: "method", Value: h.method}, {Key: "url", Value: h.url}, {Key: "name", Value: name},
+		{Key: "status", Value: strconv.Itoa(h.status)}, {Key: "proto", Value: h.proto},
+		{Key: "expected_response", Value: strconv.FormatBool(expected)},
+	}
+	if h.errCode != 0 {
+		extra = append(extra, metrics.Tag{Key: "error_code", Value: strconv.Itoa(h.errCode)})
+	}
+	if h.errMsg != "" {
+		extra = append(extra, metrics.Tag{Key: "error", Value: h.errMsg})
+	}
+	for k, v := range h.req.tags {
+		extra = append(extra, metrics.Tag{Key: k, Value: v})
+	}
+	ts := vu.tags.Extend(extra...)
+	if cacheable {
+		if vu.requestTagCache == nil || len(vu.requestTagCache) >= maxCachedRequestTags {
+			vu.requestTagCache = make(map[requestTagKey]*metrics.TagSet)
+		}
+		vu.requestTagCache[key] = ts
+	}
+	return ts
 }

@@ -48,7 +48,7 @@ func (vu *VU) check(val goja.Value, conditions *goja.Object, extraTags *goja.Obj
 		} else {
 			all = false
 		}
-		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.Checks, Tags: tags.With("check", name), Time: now, Value: v})
+		vu.emit(metrics.Sample{Metric: vu.b.cfg.Builtins.Checks, Tags: vu.withTag(tags, "check", name), Time: now, Value: v})
 	}
 	return all
 }
@@ -62,7 +62,7 @@ func (vu *VU) group(name string, fn goja.Callable) goja.Value {
 	}
 	parentPath, parentTags := vu.groupPath, vu.tags
 	vu.groupPath = parentPath + "::" + name
-	vu.tags = vu.baseTags.With("group", vu.groupPath)
+	vu.tags = vu.withTag(vu.baseTags, "group", vu.groupPath)
 	if vu.b.cfg.Engine != nil {
 		vu.b.cfg.Engine.Group(vu.groupPath)
 	}
@@ -102,4 +102,24 @@ func (vu *VU) stringMap(obj *goja.Object) map[string]string {
 		m[k] = obj.Get(k).String()
 	}
 	return m
+}
+
+type derivedTagKey struct {
+	base       *metrics.TagSet
+	key, value string
+}
+
+// withTag is base.With(key, value), kept per VU so that a VU's samples
+// share tag sets from one iteration to the next (see requestTags).
+func (vu *VU) withTag(base *metrics.TagSet, key, value string) *metrics.TagSet {
+	k := derivedTagKey{base, key, value}
+	if ts, ok := vu.derivedTags[k]; ok {
+		return ts
+	}
+	if vu.derivedTags == nil || len(vu.derivedTags) >= maxCachedRequestTags {
+		vu.derivedTags = make(map[derivedTagKey]*metrics.TagSet)
+	}
+	ts := base.With(key, value)
+	vu.derivedTags[k] = ts
+	return ts
 }

@@ -37,6 +37,9 @@ type VU struct {
 	http       *httpClient
 	baseEnv    *goja.Object      // __ENV without scenario additions
 	extraTags  map[string]string // set by the script through exec.vu.metrics.tags
+
+	requestTagCache map[requestTagKey]*metrics.TagSet
+	derivedTags     map[derivedTagKey]*metrics.TagSet
 }
 
 var errInterrupted = errors.New("iteration interrupted")
@@ -48,7 +51,7 @@ func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
 		inScenario: map[*Scenario]*scenarioState{},
 		baseTags:   b.cfg.Tags,
 	}
-	vu.tags = vu.baseTags.With("group", "")
+	vu.tags = vu.withTag(vu.baseTags, "group", "")
 	if b.cfg.Engine != nil {
 		vu.buf = b.cfg.Engine.NewBuffer()
 	}
@@ -218,8 +221,11 @@ func (vu *VU) applyTags() {
 	if vu.scenario != nil {
 		tags = vu.state(vu.scenario).tags
 	}
-	vu.baseTags = tags.WithAll(vu.extraTags)
-	vu.tags = vu.baseTags.With("group", vu.groupPath)
+	for k, v := range vu.extraTags {
+		tags = vu.withTag(tags, k, v)
+	}
+	vu.baseTags = tags
+	vu.tags = vu.withTag(tags, "group", vu.groupPath)
 }
 
 func (vu *VU) endIteration(start time.Time, completed bool) {
