@@ -1,6 +1,7 @@
 package js
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -53,17 +54,62 @@ func (vu *VU) require(name string) goja.Value {
 }
 
 // esModule wraps exports as the bundler's ES-module interop expects, so
-// both `import http from 'k6/http'` and `import { check } from 'k6'` work.
+// both `import http from 'k6/http'` and `import { check } from 'k6'` work:
+// an object flagged __esModule whose `default` is itself. Its functions
+// are made on first use, because a goja function object costs hundreds
+// of bytes and most scripts use a few functions of each module: this
+// keeps a VU small.
 func (vu *VU) esModule(exports map[string]any) goja.Value {
-	obj := vu.rt.NewObject()
-	def := vu.rt.NewObject()
-	for k, v := range exports {
-		_ = obj.Set(k, v)
-		_ = def.Set(k, v)
+	m := &lazyModule{vu: vu, exports: exports, made: map[string]goja.Value{}}
+	m.self = vu.rt.NewDynamicObject(m)
+	return m.self
+}
+
+type lazyModule struct {
+	vu      *VU
+	self    *goja.Object
+	exports map[string]any
+	made    map[string]goja.Value
+}
+
+func (m *lazyModule) Get(key string) goja.Value {
+	switch key {
+	case "default":
+		return m.self
+	case "__esModule":
+		return m.vu.rt.ToValue(true)
 	}
-	_ = obj.Set("default", def)
-	_ = obj.Set("__esModule", true)
-	return obj
+	if v, ok := m.made[key]; ok {
+		return v
+	}
+	raw, ok := m.exports[key]
+	if !ok {
+		return nil
+	}
+	v := m.vu.rt.ToValue(raw)
+	m.made[key] = v
+	return v
+}
+
+// Set refuses writes: modules are read-only, as ES module namespaces are.
+func (m *lazyModule) Set(string, goja.Value) bool { return false }
+
+func (m *lazyModule) Has(key string) bool {
+	_, ok := m.exports[key]
+	return ok || key == "default" || key == "__esModule"
+}
+
+func (m *lazyModule) Delete(string) bool { return false }
+
+func (m *lazyModule) Keys() []string {
+	keys := make([]string, 0, len(m.exports)+2)
+	for k := range m.exports {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	// The bundler's interop copies a module's own keys as getters, so
+	// these must be listed too.
+	return append(keys, "default", "__esModule")
 }
 
 func moduleList() string {
@@ -71,13 +117,6 @@ func moduleList() string {
 	for n := range builtinModules {
 		names = append(names, n)
 	}
-	// A stable order for a stable message.
-	for i := range names {
-		for j := i + 1; j < len(names); j++ {
-			if names[j] < names[i] {
-				names[i], names[j] = names[j], names[i]
-			}
-		}
-	}
+	sort.Strings(names)
 	return strings.Join(names, ", ") + " (also as throng/…)"
 }

@@ -22,6 +22,9 @@ type Buffer struct {
 // oldest sample is older than flushAfter.
 func (b *Buffer) Add(s Sample) {
 	if len(b.batch) == 0 {
+		if b.batch == nil {
+			b.batch = b.engine.getBatch()
+		}
 		b.firstAt = s.Time
 	}
 	b.batch = append(b.batch, s)
@@ -38,5 +41,5 @@ func (b *Buffer) Flush() {
 		return
 	}
 	b.engine.in <- b.batch
-	b.batch = b.engine.getBatch()
+	b.batch = nil // taken from the pool at the next Add: idle VUs hold no batch
 }

@@ -54,7 +54,7 @@ func NewEngine(b *Builtins) *Engine {
 func (e *Engine) AddConsumer(c Consumer) { e.consumers = append(e.consumers, c) }
 
 // NewBuffer returns a buffer for one producer.
-func (e *Engine) NewBuffer() *Buffer { return &Buffer{engine: e, batch: e.getBatch()} }
+func (e *Engine) NewBuffer() *Buffer { return &Buffer{engine: e} }
 
 // Push hands one batch to the engine, for producers without a Buffer.
 func (e *Engine) Push(batch []Sample) {

@@ -6,12 +6,16 @@ import (
 	"github.com/throng-dev/throng/outputs"
 	"github.com/throng-dev/throng/outputs/csvfile"
 	"github.com/throng-dev/throng/outputs/jsonfile"
+	"github.com/throng-dev/throng/outputs/prometheus"
 )
 
 // outputRegistry is every output -o can name.
 var outputRegistry = outputs.Registry{
 	"json": jsonfile.New,
 	"csv":  csvfile.New,
+	// k6 calls it experimental-prometheus-rw; both names work.
+	prometheus.Name:              prometheus.New,
+	"experimental-prometheus-rw": prometheus.New,
 }
 
 // newOutputs builds the outputs named by -o, or else by THRONG_OUT/K6_OUT

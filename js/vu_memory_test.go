@@ -1,0 +1,38 @@
+package js
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"testing"
+)
+
+// BenchmarkVUMemory reports the heap a VU holds once its init context
+// has run and it has done one iteration of a sleep-only script.
+func BenchmarkVUMemory(b *testing.B) {
+	h := newHarness(b, `import { sleep } from 'k6';
+export default function () { sleep(0.001); }`, nil)
+	const n = 1000
+	vus := make([]*VU, 0, n)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		vus = vus[:0]
+		for i := range n {
+			vu := h.vu(uint64(i + 1))
+			vu.Iterate(context.Background(), testIteration)
+			vus = append(vus, vu)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-bytes/VU")
+	if path := os.Getenv("VU_HEAP_PROFILE"); path != "" {
+		f, _ := os.Create(path)
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	runtime.KeepAlive(vus)
+}
