@@ -16,8 +16,17 @@ build: ## build bin/throng and the demo target bin/eventstore-target
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/throng ./cmd/throng
 	$(GO) build -o bin/eventstore-target ./examples/eventstore/cmd/eventstore-target
 
-test: lint ## gofmt and vet checks, every test with the race detector, a short fuzz of the parsers
-	$(GO) test -race -count=1 -timeout 5m ./...
+# The integration tests run against real servers (InfluxDB 1.8, Prometheus)
+# that scripts/services.sh installs and starts on loopback around go test;
+# SERVICES=0 make test skips those tests instead.
+ifeq ($(SERVICES),0)
+TEST_WRAP :=
+else
+TEST_WRAP := THRONG_REQUIRE_SERVICES=1 bash scripts/services.sh run
+endif
+
+test: lint ## gofmt and vet checks, every test (race detector, real InfluxDB and Prometheus), a short fuzz
+	$(TEST_WRAP) $(GO) test -race -count=1 -timeout 8m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseThreshold -fuzztime 5s ./metrics
 
 lint: ## fail on gofmt drift and go vet findings

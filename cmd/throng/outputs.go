@@ -5,14 +5,16 @@ import (
 
 	"github.com/throng-dev/throng/outputs"
 	"github.com/throng-dev/throng/outputs/csvfile"
+	"github.com/throng-dev/throng/outputs/influxdb"
 	"github.com/throng-dev/throng/outputs/jsonfile"
 	"github.com/throng-dev/throng/outputs/prometheus"
 )
 
 // outputRegistry is every output -o can name.
 var outputRegistry = outputs.Registry{
-	"json": jsonfile.New,
-	"csv":  csvfile.New,
+	"json":     jsonfile.New,
+	"csv":      csvfile.New,
+	"influxdb": influxdb.New,
 	// k6 calls it experimental-prometheus-rw; both names work.
 	prometheus.Name:              prometheus.New,
 	"experimental-prometheus-rw": prometheus.New,
