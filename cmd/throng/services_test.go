@@ -6,26 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/throng-dev/throng/internal/testservice"
 )
 
-// serviceURL is the URL of a real server that scripts/services.sh started,
-// or a skip (a failure under make test, which sets THRONG_REQUIRE_SERVICES).
-func serviceURL(t *testing.T, env string) string {
-	v := strings.TrimRight(os.Getenv(env), "/")
-	if v == "" {
-		msg := env + " is not set: run `eval \"$(scripts/services.sh start && scripts/services.sh env)\"` first, or `make test`"
-		if os.Getenv("THRONG_REQUIRE_SERVICES") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return v
-}
+// serviceURL is the URL of a real server that scripts/services.sh started.
+func serviceURL(t *testing.T, env string) string { return testservice.Need(t, env) }
 
 func getJSON(t *testing.T, u string, v any) {
 	t.Helper()
@@ -46,22 +36,11 @@ func getJSON(t *testing.T, u string, v any) {
 // influxQuery runs one InfluxQL statement and returns the first value of
 // the first row (nil when there is none).
 func influxQuery(t *testing.T, base, db, q string) any {
-	var res struct {
-		Results []struct {
-			Series []struct {
-				Values [][]any `json:"values"`
-			} `json:"series"`
-			Error string `json:"error"`
-		} `json:"results"`
-	}
-	getJSON(t, base+"/query?db="+url.QueryEscape(db)+"&q="+url.QueryEscape(q), &res)
-	if len(res.Results) == 0 || res.Results[0].Error != "" {
-		t.Fatalf("%s: %+v", q, res)
-	}
-	if len(res.Results[0].Series) == 0 || len(res.Results[0].Series[0].Values) == 0 {
+	rows := testservice.InfluxQL(t, base, db, q)
+	if len(rows) == 0 {
 		return nil
 	}
-	return res.Results[0].Series[0].Values[0][1]
+	return rows[0][1]
 }
 
 // TestScenarioToInfluxDBAndPrometheus runs a scenario with both database
@@ -103,5 +82,34 @@ export default function () { http.get(__ENV.BASE); }`)
 			t.Fatalf("PromQL %s = %+v, the summary counted %d", q, res.Data.Result, want)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestInfluxDBDownMidRun stops the InfluxDB while a run writes to it and
+// starts it again: the run ends normally, the summary reports the retries,
+// and the queued points arrive.
+func TestInfluxDBDownMidRun(t *testing.T) {
+	d := testservice.NewInfluxd(t)
+	d.Start()
+	testservice.InfluxQL(t, d.URL(), "", `CREATE DATABASE "flaky"`)
+	srv, _ := countingServer(t)
+	p := writeFile(t, "s.js", `import http from 'k6/http';
+export const options = { scenarios: { load: { executor: 'constant-arrival-rate', rate: 100, duration: '4s', preAllocatedVUs: 5 } } };
+export default function () { http.get(__ENV.BASE); }`)
+	time.AfterFunc(time.Second, func() {
+		d.Stop()
+		time.Sleep(1500 * time.Millisecond)
+		d.Start()
+	})
+	r := runCLI(t, []string{"THRONG_INFLUXDB_PUSH_INTERVAL=200ms"}, nil, "run", "-q", "-e", "BASE="+srv.URL, "-o", "influxdb="+d.URL()+"/flaky", p)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "output losses") || !strings.Contains(r.stdout, "retries") {
+		t.Errorf("the summary does not report the retries:\n%s", r.stdout)
+	}
+	want := summaryCount(t, r.stdout, "http_reqs")
+	if got := influxQuery(t, d.URL(), "flaky", `SELECT count("value") FROM "http_reqs"`); got != json.Number(strconv.FormatInt(want, 10)) && got != float64(want) {
+		t.Errorf("InfluxDB has %v http_reqs points after the restart, the summary counted %d", got, want)
 	}
 }

@@ -6,11 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/throng-dev/throng/internal/testservice"
 )
 
 // influxURL is the InfluxDB 1.8 the query tests use, from
@@ -18,16 +19,7 @@ import (
 // THRONG_REQUIRE_SERVICES=1 (as in CI).
 func influxURL(t *testing.T) string {
 	t.Helper()
-	u := strings.TrimRight(os.Getenv("THRONG_TEST_INFLUXDB_URL"), "/")
-	if u == "" {
-		const how = "THRONG_TEST_INFLUXDB_URL is not set: start InfluxDB 1.8 with " +
-			"`eval \"$(scripts/services.sh start && scripts/services.sh env)\"` (or set it to any InfluxDB 1.8 " +
-			"on loopback, e.g. http://127.0.0.1:8086), then run the tests again"
-		if os.Getenv("THRONG_REQUIRE_SERVICES") == "1" {
-			t.Fatal(how + " (THRONG_REQUIRE_SERVICES=1)")
-		}
-		t.Skip(how)
-	}
+	u := testservice.Need(t, "THRONG_TEST_INFLUXDB_URL")
 	return u
 }
 

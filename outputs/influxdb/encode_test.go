@@ -121,3 +121,28 @@ func TestNonFiniteValuesAreSkipped(t *testing.T) {
 		t.Fatal("finite is wrong")
 	}
 }
+
+// TestUniqueTimeKeepsEveryPointApart: many samples of one series in one
+// nanosecond, among samples of other series, all get distinct times.
+func TestUniqueTimeKeepsEveryPointApart(t *testing.T) {
+	b := metrics.RegisterBuiltins(metrics.NewRegistry())
+	var r recentPoints
+	const at = int64(1_000_000)
+	seen := map[int64]bool{}
+	for i := range 3000 {
+		series := uint32(1)
+		if i%3 != 0 {
+			series = uint32(2 + i) // other series interleaved
+		}
+		got := r.uniqueTime(b.Checks, series, at)
+		if series == 1 {
+			if seen[got] {
+				t.Fatalf("time %d given twice to one series", got)
+			}
+			seen[got] = true
+		}
+	}
+	if len(seen) != 1000 {
+		t.Errorf("%d distinct times for 1000 points", len(seen))
+	}
+}

@@ -278,25 +278,35 @@ func (o *Output) AddSamples(batch []metrics.Sample) {
 	}
 }
 
-// recentPoints remembers recent raw points by a 64-bit hash of their
-// metric, tags and time, in a table of recentSize slots (a new point takes
-// the slot of an old one), to keep points apart: two VUs can take a sample
-// in the same nanosecond, and InfluxDB keeps one point per measurement,
-// tag set and timestamp, so one request would vanish from the counts.
-type recentPoints [recentSize]uint64
+// recentPoints remembers the (metric, series, time) of recent raw points,
+// to keep points apart: two VUs can take a sample in the same nanosecond,
+// and InfluxDB keeps one point per measurement, tag set and timestamp, so
+// one request would vanish from the counts. The set is exact (a lossy hash
+// table let a later point reuse a taken time) and bounded: it starts
+// afresh after recentSize points, which only forgets times far older than
+// any batch.
+type recentPoints struct {
+	seen map[recentKey]struct{}
+}
+
+type recentKey struct {
+	metric int
+	series uint32
+	t      int64
+}
 
 const recentSize = 1 << 14
 
 // uniqueTime returns t, or the next nanosecond not taken by a recent point
 // of the same metric and tags.
 func (r *recentPoints) uniqueTime(m *metrics.Metric, series uint32, t int64) int64 {
-	base := uint64(m.Index()+1)*0x9E3779B97F4A7C15 ^ uint64(series)*0xC2B2AE3D27D4EB4F
+	if r.seen == nil || len(r.seen) >= recentSize {
+		r.seen = make(map[recentKey]struct{}, recentSize)
+	}
 	for range 1000 {
-		h := base ^ uint64(t)*0x165667B19E3779F9
-		h ^= h >> 29
-		slot := &r[h&(recentSize-1)]
-		if *slot != h {
-			*slot = h
+		k := recentKey{m.Index(), series, t}
+		if _, taken := r.seen[k]; !taken {
+			r.seen[k] = struct{}{}
 			return t
 		}
 		t++

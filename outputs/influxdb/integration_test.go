@@ -166,10 +166,10 @@ func waitWritten(t *testing.T, o *Output, n int64) {
 
 func TestIntegrationServerDownThenBack(t *testing.T) {
 	d := newInfluxd(t)
-	d.start()
-	influxQL(t, d.url(), "", `CREATE DATABASE "down"`)
+	d.Start()
+	influxQL(t, d.URL(), "", `CREATE DATABASE "down"`)
 	var w warnings
-	o := start(t, d.url()+"/down", map[string]string{"THRONG_INFLUXDB_PUSH_INTERVAL": "100ms", "THRONG_INFLUXDB_STOP_TIMEOUT": "60s"}, &w)
+	o := start(t, d.URL()+"/down", map[string]string{"THRONG_INFLUXDB_PUSH_INTERVAL": "100ms", "THRONG_INFLUXDB_STOP_TIMEOUT": "60s"}, &w)
 	b := metrics.RegisterBuiltins(metrics.NewRegistry())
 	samples := requests(b, 3000, time.Now().Add(-3*time.Second), 3*time.Second, 5)
 	third := len(samples) / 3
@@ -177,7 +177,7 @@ func TestIntegrationServerDownThenBack(t *testing.T) {
 	feed(o, samples[:third])
 	waitWritten(t, o, int64(third))
 
-	d.stop() // SIGTERM
+	d.Stop() // SIGTERM
 	// The run goes on while the server is away: batches fail and wait.
 	for i := range 10 {
 		feed(o, samples[third+i*third/10:third+(i+1)*third/10])
@@ -186,13 +186,13 @@ func TestIntegrationServerDownThenBack(t *testing.T) {
 	if o.retries.Load() == 0 {
 		t.Error("no retry while the server was down")
 	}
-	d.start() // same port, same data
+	d.Start() // same port, same data
 	feed(o, samples[2*third:])
 	stopWithin(t, o, 60*time.Second)
 
 	var total float64
 	for _, m := range requestMeasurements {
-		total += influxNumber(t, d.url(), "down", `SELECT count("value") FROM "`+m+`"`)
+		total += influxNumber(t, d.URL(), "down", `SELECT count("value") FROM "`+m+`"`)
 	}
 	if total != float64(len(samples)) {
 		t.Errorf("%v points arrived, want all %d", total, len(samples))
@@ -208,15 +208,15 @@ func TestIntegrationServerDownThenBack(t *testing.T) {
 
 func TestIntegrationServerNeverBack(t *testing.T) {
 	d := newInfluxd(t)
-	d.start()
-	influxQL(t, d.url(), "", `CREATE DATABASE "gone"`)
-	o := start(t, d.url()+"/gone", map[string]string{"THRONG_INFLUXDB_PUSH_INTERVAL": "100ms", "THRONG_INFLUXDB_STOP_TIMEOUT": "2s"}, nil)
+	d.Start()
+	influxQL(t, d.URL(), "", `CREATE DATABASE "gone"`)
+	o := start(t, d.URL()+"/gone", map[string]string{"THRONG_INFLUXDB_PUSH_INTERVAL": "100ms", "THRONG_INFLUXDB_STOP_TIMEOUT": "2s"}, nil)
 	b := metrics.RegisterBuiltins(metrics.NewRegistry())
 	samples := requests(b, 2000, time.Now().Add(-2*time.Second), 2*time.Second, 5)
 	half := len(samples) / 2
 	feed(o, samples[:half])
 	waitWritten(t, o, int64(half))
-	d.stop()
+	d.Stop()
 	feed(o, samples[half:])
 	time.Sleep(300 * time.Millisecond) // some retries
 	took := stopWithin(t, o, 4*time.Second)

@@ -7,12 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/throng-dev/throng/internal/testservice"
 	"github.com/throng-dev/throng/metrics"
 )
 
@@ -21,18 +21,7 @@ import (
 // test is skipped without one, unless THRONG_REQUIRE_SERVICES=1.
 func prometheusURL(t *testing.T) string {
 	t.Helper()
-	base := strings.TrimRight(os.Getenv("THRONG_TEST_PROMETHEUS_URL"), "/")
-	if base == "" {
-		msg := "THRONG_TEST_PROMETHEUS_URL is not set: run this test with a Prometheus on loopback, " +
-			"e.g. scripts/services.sh run go test ./outputs/prometheus/ (or by hand: prometheus " +
-			"--web.enable-remote-write-receiver --web.listen-address=127.0.0.1:9090 " +
-			"--storage.tsdb.path=$(mktemp -d) --config.file=CONFIG, then " +
-			"THRONG_TEST_PROMETHEUS_URL=http://127.0.0.1:9090)"
-		if os.Getenv("THRONG_REQUIRE_SERVICES") == "1" {
-			t.Fatal(msg + " (THRONG_REQUIRE_SERVICES=1 makes this a failure)")
-		}
-		t.Skip(msg)
-	}
+	base := testservice.Need(t, "THRONG_TEST_PROMETHEUS_URL")
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("THRONG_TEST_PROMETHEUS_URL: %v", err)
