@@ -37,8 +37,8 @@ lint: ## fail on gofmt drift and go vet findings
 demo: build ## run the event-store scenario against the bundled target (DEMO_VUS, DEMO_DURATION)
 	DEMO_VUS=$(DEMO_VUS) DEMO_DURATION=$(DEMO_DURATION) bash examples/eventstore/demo.sh
 
-bench: gobench ## throng beside wrk on one GET endpoint, as ratios, and the Go benchmarks
-	bash bench/run.sh
+bench: gobench ## throng beside wrk on one GET endpoint (also with -o json and -o influxdb), as ratios, and the Go benchmarks
+	THRONG_SERVICES=influxdb bash scripts/services.sh run bash bench/run.sh
 
 gobench: ## the Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./metrics ./js

@@ -305,8 +305,13 @@ run_tool() { # run_tool TOOL N
 TOOLS=()
 (( HAVE_WRK )) && TOOLS+=(wrk)
 (( HAVE_THRONG )) && TOOLS+=(throng throng-json)
-# With an InfluxDB to write to (BENCH_INFLUXDB_URL=http://127.0.0.1:8086/db),
-# the cost of the influxdb output is measured too.
+# With an InfluxDB to write to (BENCH_INFLUXDB_URL=http://127.0.0.1:8086/db,
+# or the one scripts/services.sh started, as make bench does), the cost of
+# the influxdb output is measured too.
+if [[ -z ${BENCH_INFLUXDB_URL:-} && -n ${THRONG_TEST_INFLUXDB_URL:-} ]]; then
+	curl -s -XPOST "$THRONG_TEST_INFLUXDB_URL/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null &&
+		BENCH_INFLUXDB_URL=$THRONG_TEST_INFLUXDB_URL/bench
+fi
 (( HAVE_THRONG )) && [[ -n ${BENCH_INFLUXDB_URL:-} ]] && TOOLS+=(throng-influx)
 if (( ${#TOOLS[@]} == 0 )); then
 	die "neither wrk nor throng is available: nothing to measure"

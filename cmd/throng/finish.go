@@ -26,7 +26,7 @@ func (t *testRun) finish(stopCause error) error {
 	if isExitError(stopCause) {
 		return stopCause // the run never started: an init error
 	}
-	snap := t.engine.Snapshot(t.run.Elapsed())
+	snap := t.engine.Snapshot(t.duration)
 	writeErr := t.report(snap)
 	if err := t.verdict(stopCause, snap); err != nil {
 		return err

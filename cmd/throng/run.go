@@ -146,6 +146,7 @@ type testRun struct {
 	markedBad   atomic.Pointer[string] // exec.test.fail()'s reason
 	setupData   []byte                 // setup()'s result as JSON, for teardown
 	teardownErr error
+	duration    time.Duration // from the start of the scenarios to the end of teardown
 }
 
 // stop causes: why a run ended before its time.
@@ -272,6 +273,9 @@ func (t *testRun) execute(parent context.Context) error {
 	stopThresholds()
 	stopProgress()
 	t.teardownErr = t.teardown()
+	// The test's duration, for per-second rates, ends here: flushing the
+	// outputs is not part of the test.
+	t.duration = t.run.Elapsed()
 	t.engine.Stop()
 	t.stopOutputs()
 	if err != nil {
