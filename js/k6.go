@@ -11,9 +11,13 @@ import (
 // k6Module is the `k6` module: check, group, sleep, fail.
 func k6Module(vu *VU) map[string]any {
 	return map[string]any{
-		"check": vu.check,
+		// check and sleep run in hot loops: native signatures spare them
+		// goja's reflection (see httpModule).
+		"check": func(c goja.FunctionCall) goja.Value {
+			return vu.rt.ToValue(vu.check(c.Argument(0), objectOrNil(c.Argument(1)), objectOrNil(c.Argument(2))))
+		},
 		"group": vu.group,
-		"sleep": vu.sleep,
+		"sleep": func(c goja.FunctionCall) goja.Value { vu.sleep(c.Argument(0).ToFloat()); return goja.Undefined() },
 		"fail":  vu.fail,
 	}
 }
@@ -122,4 +126,12 @@ func (vu *VU) withTag(base *metrics.TagSet, key, value string) *metrics.TagSet {
 	ts := base.With(key, value)
 	vu.derivedTags[k] = ts
 	return ts
+}
+
+// objectOrNil is v as an object, or nil for undefined, null and primitives.
+func objectOrNil(v goja.Value) *goja.Object {
+	if obj, ok := v.(*goja.Object); ok {
+		return obj
+	}
+	return nil
 }
