@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -228,16 +229,129 @@ func (vu *VU) emitRequest(h *result) {
 	}
 }
 
-// response builds the JS response object.
+// response builds the JS response object. Its properties are made when
+// the script first reads them: most scripts read the status and little
+// else, and a body string, a headers object or a timings object per
+// request are costs worth skipping when nobody looks.
 func (vu *VU) response(h *result) goja.Value {
-	rt := vu.rt
-	res := rt.NewObject()
-	headers := rt.NewObject()
-	for k, vs := range h.headers {
-		_ = headers.Set(k, strings.Join(vs, ", "))
+	r := &responseObject{vu: vu, h: h, values: map[string]goja.Value{}}
+	return vu.rt.NewDynamicObject(r)
+}
+
+// responseKeys are the response's properties, in k6's order.
+var responseKeys = []string{"status", "status_text", "url", "proto", "headers", "body", "timings",
+	"error", "error_code", "cookies", "request", "json"}
+
+type responseObject struct {
+	vu      *VU
+	h       *result
+	values  map[string]goja.Value // made or set so far
+	deleted map[string]bool
+}
+
+func (r *responseObject) Get(key string) goja.Value {
+	if v, ok := r.values[key]; ok {
+		return v
 	}
-	tm := h.timings
-	timingsObj := rt.NewObject()
+	if r.deleted[key] {
+		return nil
+	}
+	v := r.make(key)
+	if v != nil {
+		r.values[key] = v
+	}
+	return v
+}
+
+func (r *responseObject) make(key string) goja.Value {
+	rt, h := r.vu.rt, r.h
+	switch key {
+	case "status":
+		return rt.ToValue(h.status)
+	case "status_text":
+		return rt.ToValue(h.statusText)
+	case "url":
+		return rt.ToValue(h.url)
+	case "proto":
+		return rt.ToValue(h.proto)
+	case "headers":
+		return r.vu.headersObject(h.headers)
+	case "body":
+		return r.body()
+	case "timings":
+		return r.vu.timingsObject(h.timings)
+	case "error":
+		return rt.ToValue(h.errMsg)
+	case "error_code":
+		return rt.ToValue(h.errCode)
+	case "cookies":
+		return rt.NewObject()
+	case "request":
+		return r.vu.requestObject(h)
+	case "json":
+		return rt.ToValue(r.vu.jsonMethod(h))
+	}
+	return nil
+}
+
+func (r *responseObject) body() goja.Value {
+	switch r.h.req.responseType {
+	case "binary":
+		return r.vu.rt.ToValue(r.vu.rt.NewArrayBuffer(r.h.body))
+	case "none":
+		return goja.Null()
+	}
+	return r.vu.rt.ToValue(string(r.h.body))
+}
+
+// Set lets scripts add or replace properties, as on a plain object.
+func (r *responseObject) Set(key string, v goja.Value) bool {
+	r.values[key] = v
+	delete(r.deleted, key)
+	return true
+}
+
+func (r *responseObject) Has(key string) bool {
+	if _, ok := r.values[key]; ok {
+		return true
+	}
+	return !r.deleted[key] && slices.Contains(responseKeys, key)
+}
+
+func (r *responseObject) Delete(key string) bool {
+	delete(r.values, key)
+	if r.deleted == nil {
+		r.deleted = map[string]bool{}
+	}
+	r.deleted[key] = true
+	return true
+}
+
+func (r *responseObject) Keys() []string {
+	keys := make([]string, 0, len(responseKeys))
+	for _, k := range responseKeys {
+		if !r.deleted[k] {
+			keys = append(keys, k)
+		}
+	}
+	for k := range r.values {
+		if !slices.Contains(responseKeys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func (vu *VU) headersObject(h http.Header) *goja.Object {
+	obj := vu.rt.NewObject()
+	for k, vs := range h {
+		_ = obj.Set(k, strings.Join(vs, ", "))
+	}
+	return obj
+}
+
+func (vu *VU) timingsObject(tm timings) *goja.Object {
+	obj := vu.rt.NewObject()
 	for _, kv := range [...]struct {
 		k string
 		v float64
@@ -246,36 +360,14 @@ func (vu *VU) response(h *result) goja.Value {
 		{"connecting", tm.connecting}, {"tls_handshaking", tm.tlsHandshaking},
 		{"sending", tm.sending}, {"waiting", tm.waiting}, {"receiving", tm.receiving},
 	} {
-		_ = timingsObj.Set(kv.k, kv.v)
+		_ = obj.Set(kv.k, kv.v)
 	}
-	var body any
-	switch h.req.responseType {
-	case "binary":
-		body = rt.NewArrayBuffer(h.body)
-	case "none":
-		body = nil
-	default:
-		body = string(h.body)
-	}
-	statusText := h.statusText
-	for k, v := range map[string]any{
-		"status": h.status, "status_text": statusText, "url": h.url, "proto": h.proto,
-		"headers": headers, "body": body, "timings": timingsObj,
-		"error": h.errMsg, "error_code": h.errCode, "cookies": rt.NewObject(),
-		"request": vu.requestObject(h),
-	} {
-		_ = res.Set(k, v)
-	}
-	_ = res.Set("json", vu.jsonMethod(h))
-	return res
+	return obj
 }
 
 func (vu *VU) requestObject(h *result) *goja.Object {
 	obj := vu.rt.NewObject()
-	headers := vu.rt.NewObject()
-	for k, vs := range h.req.headers {
-		_ = headers.Set(k, strings.Join(vs, ", "))
-	}
+	headers := vu.headersObject(h.req.headers)
 	_ = obj.Set("method", h.method)
 	_ = obj.Set("url", h.url)
 	_ = obj.Set("headers", headers)

@@ -85,6 +85,13 @@ export default function () {
   check(r, { 'binary': (r) => r.body instanceof ArrayBuffer && r.body.byteLength > 10 });
   r = http.get(base + '/echo', { responseType: 'none' });
   check(r, { 'none': (r) => r.body === null });
+  r = http.get(base + '/echo');
+  r.custom = 7;
+  const h1 = r.headers;
+  check(r, {
+    'like a plain object': (r) => r.custom === 7 && Object.keys(r).includes('status') && 'timings' in r && r.headers === h1,
+    'stringifies': (r) => JSON.parse(JSON.stringify(r)).status === 200 && JSON.parse(JSON.stringify(r)).custom === 7,
+  });
 }`, map[string]string{"BASE": srv.URL})
 	h.iterate(h.vu(1), 1)
 	s := h.snapshot()
@@ -94,13 +101,13 @@ export default function () {
 		}
 	}
 	reqs := sinkOf[*metrics.CounterSink](t, s, "http_reqs")
-	if int64(reqs.Sum) != served.Load() || reqs.Sum != 10 {
-		t.Fatalf("http_reqs = %v, server served %d, want 10", reqs.Sum, served.Load())
+	if int64(reqs.Sum) != served.Load() || reqs.Sum != 11 {
+		t.Fatalf("http_reqs = %v, server served %d, want 11", reqs.Sum, served.Load())
 	}
 	for _, name := range []string{"http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_sending",
 		"http_req_waiting", "http_req_receiving", "http_req_tls_handshaking"} {
-		if tr := sinkOf[*metrics.TrendSink](t, s, name); tr.Count() != 10 {
-			t.Errorf("%s has %d samples, want 10", name, tr.Count())
+		if tr := sinkOf[*metrics.TrendSink](t, s, name); tr.Count() != 11 {
+			t.Errorf("%s has %d samples, want 11", name, tr.Count())
 		}
 	}
 	if sent := sinkOf[*metrics.CounterSink](t, s, "data_sent"); sent.Sum < 10*50 {
@@ -109,7 +116,7 @@ export default function () {
 	if recv := sinkOf[*metrics.CounterSink](t, s, "data_received"); recv.Sum < 10*100 {
 		t.Errorf("data_received = %v bytes, too few for 11 responses", recv.Sum)
 	}
-	if len(s.StatusCodes) != 1 || s.StatusCodes[0] != (metrics.Count{Key: "200", N: 10}) {
+	if len(s.StatusCodes) != 1 || s.StatusCodes[0] != (metrics.Count{Key: "200", N: 11}) {
 		t.Errorf("status codes = %+v", s.StatusCodes)
 	}
 }
@@ -210,6 +217,6 @@ export default function () {
 		}
 	}
 	if reqs := sinkOf[*metrics.CounterSink](t, s, "http_reqs"); reqs.Sum != 10 || served.Load() != 10 {
-		t.Fatalf("http_reqs = %v, served %d, want 10", reqs.Sum, served.Load())
+		t.Fatalf("http_reqs = %v, served %d, want 11", reqs.Sum, served.Load())
 	}
 }
