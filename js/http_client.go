@@ -175,7 +175,9 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 		res.end = time.Now()
 		return res
 	}
-	req.Header = r.headers.Clone()
+	for k, vs := range r.headers { // into the request's own map: no clone per request
+		req.Header[k] = vs
+	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", UserAgent)
 	}
@@ -191,7 +193,7 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	}
 	res.status, res.proto, res.headers = resp.StatusCode, resp.Proto, resp.Header
 	res.statusText = resp.Status
-	res.body, err = readBody(resp.Body, r.responseType)
+	res.body, err = readBody(resp.Body, resp.ContentLength, r.responseType)
 	resp.Body.Close()
 	res.end = time.Now()
 	res.timings = tr.timings(monotonicNow())
@@ -203,12 +205,27 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	return res
 }
 
-func readBody(body io.Reader, responseType string) ([]byte, error) {
+// readBody reads the whole body, in one allocation of the announced
+// length when there is one (io.ReadAll grows its buffer step by step).
+func readBody(body io.Reader, length int64, responseType string) ([]byte, error) {
 	if responseType == "none" {
 		_, err := io.Copy(io.Discard, body)
 		return nil, err
 	}
-	return io.ReadAll(body)
+	if length <= 0 || length > 64<<20 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, length)
+	n, err := io.ReadFull(body, buf)
+	if err != nil {
+		return buf[:n], err
+	}
+	// The body may not end where it said (a lying server): read the rest.
+	rest, err := io.ReadAll(body)
+	if len(rest) > 0 {
+		buf = append(buf, rest...)
+	}
+	return buf, err
 }
 
 // tracer records the instants of one exchange, as monotonic nanoseconds.
