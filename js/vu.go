@@ -68,10 +68,7 @@ func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
 
 func (vu *VU) setGlobals() error {
 	rt := vu.rt
-	env := rt.NewObject()
-	for k, v := range vu.b.cfg.Env {
-		_ = env.Set(k, v)
-	}
+	env := newEnvObject(rt, vu.b.cfg.Env)
 	vu.baseEnv = env
 	for name, v := range map[string]any{
 		"__VU": vu.id, "__ITER": 0, "__ENV": env,
@@ -188,13 +185,7 @@ func (vu *VU) state(sc *Scenario) *scenarioState {
 	if !ok {
 		st = &scenarioState{tags: vu.b.cfg.Tags.WithAll(sc.Tags).With("scenario", sc.Name), env: vu.baseEnv}
 		if len(sc.Env) > 0 {
-			st.env = vu.rt.NewObject()
-			for _, k := range vu.baseEnv.Keys() {
-				_ = st.env.Set(k, vu.baseEnv.Get(k))
-			}
-			for k, v := range sc.Env {
-				_ = st.env.Set(k, v)
-			}
+			st.env = newEnvObject(vu.rt, sc.Env, vu.b.cfg.Env)
 		}
 		vu.inScenario[sc] = st
 	}
