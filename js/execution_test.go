@@ -64,3 +64,28 @@ export function other() {
 		t.Errorf("exec.vu.metrics.tags did not reach later samples: %s", tags[2])
 	}
 }
+
+func TestEnvIsWritablePerVU(t *testing.T) {
+	h := newHarness(t, `
+import { Counter } from 'k6/metrics';
+const ok = new Counter('ok');
+export default function () {
+  if (__ENV.FROM_RUN !== 'r') throw new Error('run env');
+  if (__VU === 1) { __ENV.MINE = 'x'; delete __ENV.FROM_RUN; }
+  else if (__ENV.MINE !== undefined || __ENV.FROM_RUN !== 'r') throw new Error('a VU saw another VU\'s writes');
+  if (__VU === 1 && (__ENV.MINE !== 'x' || 'FROM_RUN' in __ENV || Object.keys(__ENV).includes('FROM_RUN'))) throw new Error('own writes');
+  ok.add(1);
+}`, map[string]string{"FROM_RUN": "r"})
+	vu1, vu2 := h.vu(1), h.vu(2)
+	vu2.Iterate(context.Background(), testIteration) // before vu1 writes
+	vu1.Iterate(context.Background(), testIteration)
+	h.log.Reset()
+	vu2.Iterate(context.Background(), testIteration)
+	s := h.snapshot()
+	if h.log.Len() > 0 {
+		t.Fatal(h.log.String())
+	}
+	if c := sinkOf[*metrics.CounterSink](t, s, "ok"); c.Sum != 3 {
+		t.Errorf("ok = %v", c.Sum)
+	}
+}
