@@ -142,10 +142,12 @@ func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
 		<-interrupted
 	}
 	var ie *goja.InterruptedError
-	if !stopped || errors.As(err, &ie) {
+	if !stopped || ctx.Err() != nil || errors.As(err, &ie) {
 		// The context ended while the iteration ran, or the script aborted
 		// the test: whatever it did last (a sleep cut short, a request
-		// cancelled), it did not finish.
+		// cancelled), it did not finish. (ctx.Err is checked too: a
+		// context's Done closes a moment before its AfterFuncs are started,
+		// so a sleep can see the end before stop() can.)
 		vu.rt.ClearInterrupt()
 		vu.endIteration(start, false)
 		return false
