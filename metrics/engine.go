@@ -115,7 +115,7 @@ func (e *Engine) ingest(batch []Sample) {
 				e.statusCodes[status] += int64(s.Value)
 			}
 			if reason, ok := s.Tags.Get("error"); ok && reason != "" {
-				e.errors[reason] += int64(s.Value)
+				e.countError(reason, int64(s.Value))
 			}
 		}
 	}
@@ -136,8 +136,23 @@ func (e *Engine) addCheck(s Sample) {
 // an iteration, say) under reason in the summary's errors block.
 func (e *Engine) CountError(reason string) {
 	e.mu.Lock()
-	e.errors[reason]++
+	e.countError(reason, 1)
 	e.mu.Unlock()
+}
+
+// maxErrorReasons bounds the errors block: reasons past it (error texts
+// that hold addresses or ids, say) are counted together, so a run that
+// fails in many ways cannot grow the engine without limit.
+const maxErrorReasons = 100
+
+// otherErrors is where reasons past maxErrorReasons are counted.
+const otherErrors = "other errors (too many different reasons to list)"
+
+func (e *Engine) countError(reason string, n int64) {
+	if _, known := e.errors[reason]; !known && len(e.errors) >= maxErrorReasons {
+		reason = otherErrors
+	}
+	e.errors[reason] += n
 }
 
 // Snapshot is what the engine knows at one moment, independent of it.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -74,5 +75,21 @@ func TestSinksByHand(t *testing.T) {
 	c.Merge(other)
 	if c.Sum != 10 || c.First != 5 {
 		t.Errorf("counter %+v, want sum 10 first 5", c)
+	}
+}
+
+func TestErrorReasonsAreBounded(t *testing.T) {
+	b := RegisterBuiltins(NewRegistry())
+	e := NewEngine(b)
+	for i := range 250 {
+		e.CountError(fmt.Sprintf("dial tcp 127.0.0.1:%d: connection refused", 40000+i))
+	}
+	s := e.Snapshot(time.Second)
+	var total int64
+	for _, c := range s.Errors {
+		total += c.N
+	}
+	if len(s.Errors) != maxErrorReasons+1 || total != 250 || s.Errors[0].Key != otherErrors || s.Errors[0].N != 150 {
+		t.Errorf("%d reasons, %d counted, first %+v", len(s.Errors), total, s.Errors[0])
 	}
 }
