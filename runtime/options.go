@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -133,38 +134,13 @@ func jsonReason(err error) string {
 
 // Apply returns o with every field that top sets replaced by top's value.
 func (o Options) Apply(top Options) Options {
-	if top.VUs != nil {
-		o.VUs = top.VUs
-	}
-	if top.Duration != nil {
-		o.Duration = top.Duration
-	}
-	if top.Iterations != nil {
-		o.Iterations = top.Iterations
-	}
-	if top.Tags != nil {
-		o.Tags = top.Tags
-	}
-	if top.Stages != nil {
-		o.Stages = top.Stages
-	}
-	if top.Scenarios != nil {
-		o.Scenarios = top.Scenarios
-	}
-	if top.Thresholds != nil {
-		o.Thresholds = top.Thresholds
-	}
-	if top.SummaryTrendStats != nil {
-		o.SummaryTrendStats = top.SummaryTrendStats
-	}
-	if top.SummaryTimeUnit != nil {
-		o.SummaryTimeUnit = top.SummaryTimeUnit
-	}
-	if top.SetupTimeout != nil {
-		o.SetupTimeout = top.SetupTimeout
-	}
-	if top.TeardownTimeout != nil {
-		o.TeardownTimeout = top.TeardownTimeout
+	// Every field is a pointer, slice or map, nil when not set, so one
+	// loop merges them all and a new option cannot be forgotten here.
+	dst, src := reflect.ValueOf(&o).Elem(), reflect.ValueOf(top)
+	for i := range src.NumField() {
+		if f := src.Field(i); !f.IsNil() {
+			dst.Field(i).Set(f)
+		}
 	}
 	return o
 }

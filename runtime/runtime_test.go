@@ -82,3 +82,16 @@ func TestRunInitialisesVUsAndReportsGauges(t *testing.T) {
 		t.Errorf("iterations %d", f.iters.Load())
 	}
 }
+
+func TestApplyTakesEveryFieldSetAbove(t *testing.T) {
+	five, d := int64(5), Duration(time.Second)
+	low := Options{VUs: &five, Tags: map[string]string{"a": "1"}}
+	high := Options{Duration: &d, Stages: []Stage{{Target: 1}}}
+	got := low.Apply(high)
+	if got.VUs != &five || got.Duration != &d || len(got.Stages) != 1 || got.Tags["a"] != "1" {
+		t.Errorf("Apply = %+v", got)
+	}
+	if got := high.Apply(low); got.Duration != &d || got.VUs != &five {
+		t.Errorf("fields not set above must be kept: %+v", got)
+	}
+}
