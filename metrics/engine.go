@@ -317,8 +317,8 @@ func (g *Group) check(name string) *Check {
 	return c
 }
 
-// Group returns the descendant at path, creating it, so that groups without
-// checks still appear in the tree in the order they were entered.
+// Group records that the group at path was entered, so that groups without
+// checks still appear in the tree, in the order they were entered.
 func (e *Engine) Group(path string) {
 	e.mu.Lock()
 	e.root.group(path)

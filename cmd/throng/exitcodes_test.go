@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/throng-dev/throng/outputs/summary"
+	"github.com/throng-dev/throng/metrics"
 )
 
 // okServer answers 200 to everything, and 500 on /fail.
@@ -160,22 +160,21 @@ export default function () {
 	if r.code != 99 {
 		t.Fatalf("exit %d (checks rate 50%% must fail the threshold): %s", r.code, r.stderr)
 	}
-	f, err := os.Open(export)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ex, err := summary.ReadExport(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := readExport(t, export)
 	raw, _ := os.ReadFile(export)
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil || doc["version"] == nil {
 		t.Fatalf("export is not versioned JSON: %v", err)
 	}
-	if _, err := ex.Sink("http_req_duration"); err != nil {
-		t.Errorf("no trend sink in the export: %v", err)
+	// Parsed back, the histogram gives the percentiles the run reported.
+	sink, err := ex.Sink("http_req_duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trend := sink.(*metrics.TrendSink)
+	values := ex.Metrics["http_req_duration"].Values
+	if trend.Count() != 20 || trend.Percentile(90) != values["p(90)"] || trend.Percentile(95) != values["p(95)"] || trend.Mean() != values["avg"] {
+		t.Errorf("rebuilt trend: count %d p90 %v p95 %v avg %v; export values %v", trend.Count(), trend.Percentile(90), trend.Percentile(95), trend.Mean(), values)
 	}
 	xmlRaw, err := os.ReadFile(junit)
 	if err != nil {

@@ -135,14 +135,8 @@ func appendKey(b []byte, s string, escapeEqual bool) []byte {
 	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
-		case '\t':
-			b = append(b, `\t`...)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\f':
-			b = append(b, `\f`...)
-		case '\r':
-			b = append(b, `\r`...)
+		case '\t', '\n', '\f', '\r':
+			b = appendControl(b, c)
 		case ' ', ',':
 			b = append(b, '\\', c)
 		case '=':
@@ -168,14 +162,8 @@ func appendString(b []byte, s string) []byte {
 	} else {
 		for i := 0; i < len(s); i++ {
 			switch c := s[i]; c {
-			case '\t':
-				b = append(b, `\t`...)
-			case '\n':
-				b = append(b, `\n`...)
-			case '\f':
-				b = append(b, `\f`...)
-			case '\r':
-				b = append(b, `\r`...)
+			case '\t', '\n', '\f', '\r':
+				b = appendControl(b, c)
 			case '"', '\\':
 				b = append(b, '\\', c)
 			default:
@@ -229,4 +217,20 @@ func (m *measurements) get(metric *metrics.Metric) string {
 	name := string(appendKey(nil, metric.Name, false))
 	(*m)[i] = measurement{metric, name}
 	return name
+}
+
+// appendControl writes a tab, newline, form feed or carriage return as its
+// backslash escape, the same in keys and in string fields.
+func appendControl(b []byte, c byte) []byte {
+	switch c {
+	case '\t':
+		c = 't'
+	case '\n':
+		c = 'n'
+	case '\f':
+		c = 'f'
+	case '\r':
+		c = 'r'
+	}
+	return append(b, '\\', c)
 }

@@ -143,16 +143,7 @@ func appendEntry(b []byte, e *RecordedEvent, streamURL, streamJSON []byte, embed
 		b = append(b, streamJSON...)
 		b = append(b, `",`...)
 	}
-	b = append(b, `"title":"`...)
-	b = appendInt(b, e.Number)
-	b = append(b, '@')
-	b = append(b, streamJSON...)
-	b = append(b, `","id":"`...)
-	b = appendEventURL(b, streamURL, e.Number)
-	b = append(b, `","updated":`...)
-	b = appendTime(b, e.Created)
-	b = append(b, `,"author":{"name":"EventStore"},"summary":`...)
-	b = appendString(b, e.EventType)
+	b = appendEntryHead(b, e, streamURL, streamJSON)
 	b = append(b, `,"links":[{"uri":"`...)
 	b = appendEventURL(b, streamURL, e.Number)
 	b = append(b, `","relation":"edit"},{"uri":"`...)
@@ -164,16 +155,8 @@ func appendEntry(b []byte, e *RecordedEvent, streamURL, streamJSON []byte, embed
 // appendAtomEvent appends a single event as an atom entry whose content
 // holds the event, data and metadata as JSON values.
 func appendAtomEvent(b []byte, e *RecordedEvent, streamURL, streamJSON []byte) []byte {
-	b = append(b, `{"title":"`...)
-	b = appendInt(b, e.Number)
-	b = append(b, '@')
-	b = append(b, streamJSON...)
-	b = append(b, `","id":"`...)
-	b = appendEventURL(b, streamURL, e.Number)
-	b = append(b, `","updated":`...)
-	b = appendTime(b, e.Created)
-	b = append(b, `,"author":{"name":"EventStore"},"summary":`...)
-	b = appendString(b, e.EventType)
+	b = append(b, '{')
+	b = appendEntryHead(b, e, streamURL, streamJSON)
 	b = append(b, `,"content":{"eventStreamId":"`...)
 	b = append(b, streamJSON...)
 	b = append(b, `","eventNumber":`...)
@@ -215,4 +198,20 @@ func putBuf(p *[]byte) {
 	}
 	*p = (*p)[:0]
 	bufPool.Put(p)
+}
+
+// appendEntryHead appends the fields every atom entry starts with: title,
+// id, updated, author and summary.
+func appendEntryHead(b []byte, e *RecordedEvent, streamURL, streamJSON []byte) []byte {
+	b = append(b, `"title":"`...)
+	b = appendInt(b, e.Number)
+	b = append(b, '@')
+	b = append(b, streamJSON...)
+	b = append(b, `","id":"`...)
+	b = appendEventURL(b, streamURL, e.Number)
+	b = append(b, `","updated":`...)
+	b = appendTime(b, e.Created)
+	b = append(b, `,"author":{"name":"EventStore"},"summary":`...)
+	b = appendString(b, e.EventType)
+	return b
 }
