@@ -32,6 +32,9 @@ type Config struct {
 	TextSummary func(data []byte, indent string, colors bool) (string, error)
 	// Instance serves exec.instance.
 	Instance func() Instance
+	// IDInTest maps a VU's id in this instance to its id among all the
+	// instances of a segmented test (exec.vu.idInTest); nil: the same.
+	IDInTest func(id uint64) uint64
 }
 
 // Bundle is a compiled script, shared by all VUs of a run.

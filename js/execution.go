@@ -21,7 +21,7 @@ func (vu *VU) execVU() *goja.Object {
 	obj := vu.rt.NewObject()
 	getters(vu, obj, map[string]func() any{
 		"idInInstance":        func() any { return vu.id },
-		"idInTest":            func() any { return vu.id },
+		"idInTest":            func() any { return vu.idInTest() },
 		"iterationInInstance": func() any { return vu.iter },
 		"iterationInScenario": func() any {
 			if vu.scenario == nil {
@@ -36,6 +36,17 @@ func (vu *VU) execVU() *goja.Object {
 	_ = obj.Set("metrics", metricsObj)
 	_ = obj.Set("tags", tags) // k6's deprecated alias
 	return obj
+}
+
+// SetIDInTest sets how VU ids map to ids among all the instances of a
+// segmented test; call it before creating VUs.
+func (b *Bundle) SetIDInTest(f func(id uint64) uint64) { b.cfg.IDInTest = f }
+
+func (vu *VU) idInTest() uint64 {
+	if f := vu.b.cfg.IDInTest; f != nil {
+		return f(vu.id)
+	}
+	return vu.id
 }
 
 func (vu *VU) execScenario() *goja.Object {
@@ -62,7 +73,7 @@ func (vu *VU) execScenario() *goja.Object {
 			return 0
 		},
 		"iterationInInstance": func() any { sc(); return vu.iteration.Number },
-		"iterationInTest":     func() any { sc(); return vu.iteration.Number },
+		"iterationInTest":     func() any { sc(); return vu.iteration.InTest },
 	})
 	return obj
 }

@@ -18,6 +18,7 @@ type Scenario struct {
 type Iteration struct {
 	Scenario *Scenario
 	Number   int64 // among the scenario's iterations in this instance
+	InTest   int64 // among the scenario's iterations in all instances
 }
 
 // Instance is what exec.instance reports; Config.Instance provides it.

@@ -24,10 +24,14 @@ func ScenariosFromOptions(o Options) ([]Executor, error) {
 	if err != nil {
 		return nil, err
 	}
+	seg, err := ParseSegment(deref(o.ExecutionSegment, ""), deref(o.ExecutionSegmentSequence, ""))
+	if err != nil {
+		return nil, err
+	}
 	execs := make([]Executor, 0, len(cfgs))
 	var errs []error
 	for _, c := range cfgs {
-		ex, err := NewExecutor(c)
+		ex, err := NewExecutor(c, seg)
 		errs = append(errs, err)
 		execs = append(execs, ex)
 	}
@@ -111,7 +115,7 @@ func shortcutScenario(o Options) (ScenarioConfig, error) {
 	return NewPerVUIterationsConfig(defaultScenario), nil
 }
 
-func deref(p *int64, def int64) int64 {
+func deref[T any](p *T, def T) T {
 	if p == nil {
 		return def
 	}

@@ -36,17 +36,21 @@ type ScenarioConfig interface {
 	// Validate reports every problem at once; each message names the
 	// scenario and the field.
 	Validate() error
-	// newExecutor builds the executor of a valid configuration.
-	newExecutor(sc *Scenario) Executor
+	// newExecutor builds the executor of a valid configuration, running
+	// seg's share of its work (nil: all of it).
+	newExecutor(sc *Scenario, seg *Segment) Executor
 }
 
-// NewExecutor validates c and returns the executor that runs it. The
-// executor keeps a copy: later changes to c do not reach it.
-func NewExecutor(c ScenarioConfig) (Executor, error) {
+// NewExecutor validates c and returns the executor that runs segment
+// seg's share of it (nil: the whole). The executor keeps a copy: later
+// changes to c do not reach it.
+func NewExecutor(c ScenarioConfig, seg *Segment) (Executor, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return c.newExecutor(c.Base().scenario()), nil
+	sc := c.Base().scenario()
+	sc.segment = seg
+	return c.newExecutor(sc, seg), nil
 }
 
 // BaseConfig holds the fields common to every scenario, with k6's names.

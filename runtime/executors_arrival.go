@@ -26,6 +26,14 @@ func newArrivalVUs(pre, maxVUs *int64) arrivalVUs {
 	return a
 }
 
+// scale is seg's share of the VUs. A segment may get none; its starts
+// are then counted as dropped, as k6 does, so give an arrival-rate
+// scenario at least as many VUs as there are segments.
+func (a arrivalVUs) scale(seg *Segment) arrivalVUs {
+	a.pre, a.max = seg.Scale(a.pre), seg.Scale(a.max)
+	return a
+}
+
 func (a arrivalVUs) check(p *problems) {
 	p.check(a.preSet, "preAllocatedVUs is required")
 	p.check(a.pre >= 0, "preAllocatedVUs must not be negative, got %d", a.pre)
@@ -85,14 +93,15 @@ func (c *ConstantArrivalRateConfig) vus() arrivalVUs {
 	return newArrivalVUs(c.PreAllocatedVUs, c.MaxVUs)
 }
 
-func (c *ConstantArrivalRateConfig) newExecutor(sc *Scenario) Executor {
-	return &constantArrivalRate{executorBase{sc}, *c, c.vus()}
+func (c *ConstantArrivalRateConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
+	return &constantArrivalRate{executorBase{sc}, *c, c.vus().scale(seg), seg}
 }
 
 type constantArrivalRate struct {
 	executorBase
 	cfg ConstantArrivalRateConfig
-	vus arrivalVUs
+	vus arrivalVUs // this instance's share
+	seg *Segment
 }
 
 func (e *constantArrivalRate) PreAllocatedVUs() int64 { return e.vus.pre }
@@ -103,7 +112,7 @@ func (e *constantArrivalRate) MaxRunTime() time.Duration {
 }
 
 func (e *constantArrivalRate) Description() string {
-	return fmt.Sprintf("%.2f iterations/s for %s%s", perSecond(e.cfg.Rate, time.Duration(e.cfg.TimeUnit)),
+	return fmt.Sprintf("%.2f iterations/s for %s%s", perSecond(e.cfg.Rate, time.Duration(e.cfg.TimeUnit))*e.seg.Share(),
 		fmtDur(e.cfg.Duration), e.cfg.describe(e.vus.describe()))
 }
 
@@ -115,8 +124,15 @@ func (e *constantArrivalRate) Progress(elapsed time.Duration) float64 {
 // Run implements Executor.
 func (e *constantArrivalRate) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, time.Duration(e.cfg.Duration))
-	r.arrive(e.vus.max, e.cfg.startAt)
+	r.arrive(e.vus.max, segmentStarts(e.seg, e.cfg.startAt))
 	r.wait()
+}
+
+// segmentStarts is seg's part of a whole schedule of starts: its n-th
+// start is the whole's start of the n-th index it owns, so the segments
+// together start exactly the whole's iterations at the whole's times.
+func segmentStarts(seg *Segment, startAt func(n int64) (time.Duration, bool)) func(n int64) (time.Duration, bool) {
+	return func(n int64) (time.Duration, bool) { return startAt(seg.Global(n)) }
 }
 
 // RampingArrivalRateConfig configures ramping-arrival-rate: the rate of
@@ -166,16 +182,17 @@ func (c *RampingArrivalRateConfig) vus() arrivalVUs {
 	return newArrivalVUs(c.PreAllocatedVUs, c.MaxVUs)
 }
 
-func (c *RampingArrivalRateConfig) newExecutor(sc *Scenario) Executor {
+func (c *RampingArrivalRateConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
 	cfg := *c
 	cfg.Stages = slices.Clone(c.Stages)
-	return &rampingArrivalRate{executorBase{sc}, cfg, c.vus()}
+	return &rampingArrivalRate{executorBase{sc}, cfg, c.vus().scale(seg), seg}
 }
 
 type rampingArrivalRate struct {
 	executorBase
 	cfg RampingArrivalRateConfig
-	vus arrivalVUs
+	vus arrivalVUs // this instance's share
+	seg *Segment
 }
 
 func (e *rampingArrivalRate) PreAllocatedVUs() int64 { return e.vus.pre }
@@ -187,7 +204,7 @@ func (e *rampingArrivalRate) MaxRunTime() time.Duration {
 
 func (e *rampingArrivalRate) Description() string {
 	return fmt.Sprintf("Up to %.2f iterations/s for %s over %d stages%s",
-		perSecond(e.cfg.maxRate(), time.Duration(e.cfg.TimeUnit)), FormatDuration(stagesDuration(e.cfg.Stages)),
+		perSecond(e.cfg.maxRate(), time.Duration(e.cfg.TimeUnit))*e.seg.Share(), FormatDuration(stagesDuration(e.cfg.Stages)),
 		len(e.cfg.Stages), e.cfg.describe(e.vus.describe()))
 }
 
@@ -199,6 +216,6 @@ func (e *rampingArrivalRate) Progress(elapsed time.Duration) float64 {
 // Run implements Executor.
 func (e *rampingArrivalRate) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, stagesDuration(e.cfg.Stages))
-	r.arrive(e.vus.max, e.cfg.startAt)
+	r.arrive(e.vus.max, segmentStarts(e.seg, e.cfg.startAt))
 	r.wait()
 }

@@ -34,41 +34,60 @@ func (c *SharedIterationsConfig) Validate() error {
 	return p.err()
 }
 
-func (c *SharedIterationsConfig) newExecutor(sc *Scenario) Executor {
-	return &sharedIterations{executorBase{sc}, *c}
+func (c *SharedIterationsConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
+	return &sharedIterations{executorBase{sc}, *c, seg.Scale(c.VUs), segmentIterations(seg, c.VUs, c.Iterations)}
+}
+
+// segmentIterations is a segment's part of shared-iterations: the whole's
+// iterations are dealt to its VUs as evenly as can be (VU v gets
+// ⌊(v+1)·I/V⌋ − ⌊v·I/V⌋, at least one since I ≥ V), and the segment gets
+// those of its VUs. Dealing by VU rather than by iteration keeps a
+// segment without VUs from being given iterations it could not run.
+func segmentIterations(seg *Segment, vus, iterations int64) int64 {
+	if seg == nil {
+		return iterations
+	}
+	var n int64
+	for k := range seg.Scale(vus) {
+		v := seg.Global(k)
+		n += mulDiv(v+1, iterations, vus) - mulDiv(v, iterations, vus)
+	}
+	return n
 }
 
 type sharedIterations struct {
 	executorBase
-	cfg SharedIterationsConfig
+	cfg        SharedIterationsConfig
+	vus        int64 // this instance's share of cfg.VUs
+	iterations int64 // and of cfg.Iterations
 }
 
-func (e *sharedIterations) PreAllocatedVUs() int64 { return e.cfg.VUs }
-func (e *sharedIterations) MaxVUs() int64          { return e.cfg.VUs }
+func (e *sharedIterations) PreAllocatedVUs() int64 { return e.vus }
+func (e *sharedIterations) MaxVUs() int64          { return e.vus }
 
 func (e *sharedIterations) MaxRunTime() time.Duration {
 	return time.Duration(e.cfg.MaxDuration) + e.sc.GracefulStop
 }
 
 func (e *sharedIterations) Description() string {
-	return fmt.Sprintf("%d iterations shared among %d VUs%s", e.cfg.Iterations, e.cfg.VUs,
+	return fmt.Sprintf("%d iterations shared among %d VUs%s", e.iterations, e.vus,
 		e.cfg.describe("maxDuration: "+fmtDur(e.cfg.MaxDuration)))
 }
 
 // Progress is the share of the iterations done.
 func (e *sharedIterations) Progress(time.Duration) float64 {
-	return e.iterationProgress(e.cfg.Iterations)
+	return e.iterationProgress(e.iterations)
 }
 
 // Run implements Executor.
 func (e *sharedIterations) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, time.Duration(e.cfg.MaxDuration))
 	var taken atomic.Int64
-	r.loopVUs(e.cfg.VUs, func(int64) bool { return taken.Add(1) <= e.cfg.Iterations })
+	r.loopVUs(e.vus, func(int64) bool { return taken.Add(1) <= e.iterations })
 	r.wait()
 	// Every VU takes one number past the total before it stops, so the
 	// count of iterations started is capped.
-	if left := e.cfg.Iterations - min(taken.Load(), e.cfg.Iterations); left > 0 && !r.stoppedByParent() {
+	if left := e.iterations - min(taken.Load(), e.iterations); left > 0 && !r.stoppedByParent() {
 		e.sc.Counters.Dropped.Add(left)
 	}
 }
@@ -97,38 +116,39 @@ func (c *PerVUIterationsConfig) Validate() error {
 	return p.err()
 }
 
-func (c *PerVUIterationsConfig) newExecutor(sc *Scenario) Executor {
-	return &perVUIterations{executorBase{sc}, *c}
+func (c *PerVUIterationsConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
+	return &perVUIterations{executorBase{sc}, *c, seg.Scale(c.VUs)}
 }
 
 type perVUIterations struct {
 	executorBase
 	cfg PerVUIterationsConfig
+	vus int64 // this instance's share of cfg.VUs
 }
 
-func (e *perVUIterations) PreAllocatedVUs() int64 { return e.cfg.VUs }
-func (e *perVUIterations) MaxVUs() int64          { return e.cfg.VUs }
+func (e *perVUIterations) PreAllocatedVUs() int64 { return e.vus }
+func (e *perVUIterations) MaxVUs() int64          { return e.vus }
 
 func (e *perVUIterations) MaxRunTime() time.Duration {
 	return time.Duration(e.cfg.MaxDuration) + e.sc.GracefulStop
 }
 
 func (e *perVUIterations) Description() string {
-	return fmt.Sprintf("%d iterations for each of %d VUs%s", e.cfg.Iterations, e.cfg.VUs,
+	return fmt.Sprintf("%d iterations for each of %d VUs%s", e.cfg.Iterations, e.vus,
 		e.cfg.describe("maxDuration: "+fmtDur(e.cfg.MaxDuration)))
 }
 
 // Progress is the share of the iterations done.
 func (e *perVUIterations) Progress(time.Duration) float64 {
-	return e.iterationProgress(e.cfg.VUs * e.cfg.Iterations)
+	return e.iterationProgress(e.vus * e.cfg.Iterations)
 }
 
 // Run implements Executor.
 func (e *perVUIterations) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, time.Duration(e.cfg.MaxDuration))
 	// Each counter belongs to one goroutine; they are read after wait.
-	started := make([]int64, e.cfg.VUs)
-	r.loopVUs(e.cfg.VUs, func(i int64) bool {
+	started := make([]int64, e.vus)
+	r.loopVUs(e.vus, func(i int64) bool {
 		started[i]++
 		return started[i] <= e.cfg.Iterations
 	})

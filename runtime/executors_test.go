@@ -11,7 +11,7 @@ import (
 // mustExecutor builds the executor of c, failing the test if c is invalid.
 func mustExecutor(t *testing.T, c ScenarioConfig) Executor {
 	t.Helper()
-	ex, err := NewExecutor(c)
+	ex, err := NewExecutor(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,24 +29,25 @@ func (c *ConstantVUsConfig) Validate() error {
 	return p.err()
 }
 
-func (c *ConstantVUsConfig) newExecutor(sc *Scenario) Executor {
-	return &constantVUs{executorBase{sc}, *c}
+func (c *ConstantVUsConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
+	return &constantVUs{executorBase{sc}, *c, seg.Scale(c.VUs)}
 }
 
 type constantVUs struct {
 	executorBase
 	cfg ConstantVUsConfig
+	vus int64 // this instance's share of cfg.VUs
 }
 
-func (e *constantVUs) PreAllocatedVUs() int64 { return e.cfg.VUs }
-func (e *constantVUs) MaxVUs() int64          { return e.cfg.VUs }
+func (e *constantVUs) PreAllocatedVUs() int64 { return e.vus }
+func (e *constantVUs) MaxVUs() int64          { return e.vus }
 
 func (e *constantVUs) MaxRunTime() time.Duration {
 	return time.Duration(e.cfg.Duration) + e.sc.GracefulStop
 }
 
 func (e *constantVUs) Description() string {
-	return fmt.Sprintf("%d looping VUs for %s%s", e.cfg.VUs, fmtDur(e.cfg.Duration), e.cfg.describe())
+	return fmt.Sprintf("%d looping VUs for %s%s", e.vus, fmtDur(e.cfg.Duration), e.cfg.describe())
 }
 
 // Progress is the share of the duration elapsed.
@@ -57,7 +58,7 @@ func (e *constantVUs) Progress(elapsed time.Duration) float64 {
 // Run implements Executor.
 func (e *constantVUs) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, time.Duration(e.cfg.Duration))
-	r.loopVUs(e.cfg.VUs, func(int64) bool { return true })
+	r.loopVUs(e.vus, func(int64) bool { return true })
 	r.wait()
 }
 
@@ -101,26 +102,33 @@ func (c *RampingVUsConfig) vusAt(elapsed time.Duration) int64 {
 	return vusAt(c.StartVUs, c.Stages, elapsed)
 }
 
-func (c *RampingVUsConfig) newExecutor(sc *Scenario) Executor {
+func (c *RampingVUsConfig) newExecutor(sc *Scenario, seg *Segment) Executor {
 	cfg := *c
 	cfg.Stages = slices.Clone(c.Stages)
-	return &rampingVUs{executorBase{sc}, cfg}
+	return &rampingVUs{executorBase{sc}, cfg, seg}
 }
 
+// rampingVUs runs seg's share of the whole ramp: at every instant, its
+// part of the whole's VU count, so that the segments' counts add up to
+// the whole's at every step, which ramping each segment's own scaled
+// stages would not.
 type rampingVUs struct {
 	executorBase
 	cfg RampingVUsConfig
+	seg *Segment
 }
 
-func (e *rampingVUs) PreAllocatedVUs() int64 { return e.cfg.maxVUs() }
-func (e *rampingVUs) MaxVUs() int64          { return e.cfg.maxVUs() }
+func (e *rampingVUs) maxVUs() int64 { return e.seg.Scale(e.cfg.maxVUs()) }
+
+func (e *rampingVUs) PreAllocatedVUs() int64 { return e.maxVUs() }
+func (e *rampingVUs) MaxVUs() int64          { return e.maxVUs() }
 
 func (e *rampingVUs) MaxRunTime() time.Duration {
 	return stagesDuration(e.cfg.Stages) + e.sc.GracefulStop
 }
 
 func (e *rampingVUs) Description() string {
-	return fmt.Sprintf("Up to %d looping VUs for %s over %d stages%s", e.cfg.maxVUs(),
+	return fmt.Sprintf("Up to %d looping VUs for %s over %d stages%s", e.maxVUs(),
 		FormatDuration(stagesDuration(e.cfg.Stages)), len(e.cfg.Stages),
 		e.cfg.describe("gracefulRampDown: "+fmtDur(e.cfg.GracefulRampDown)))
 }
@@ -134,9 +142,9 @@ func (e *rampingVUs) Progress(elapsed time.Duration) float64 {
 // of the ramps and lets the slots follow.
 func (e *rampingVUs) Run(ctx context.Context, env Env) {
 	r := beginRun(ctx, env, e.sc, stagesDuration(e.cfg.Stages))
-	s := &vuSlots{r: r, grace: time.Duration(e.cfg.GracefulRampDown), slots: make([]*vuSlot, e.cfg.maxVUs())}
+	s := &vuSlots{r: r, grace: time.Duration(e.cfg.GracefulRampDown), slots: make([]*vuSlot, e.maxVUs())}
 	for t := time.Duration(0); ; {
-		s.set(e.cfg.vusAt(t))
+		s.set(e.seg.Scale(e.cfg.vusAt(t)))
 		next, ok := vusChangeAfter(e.cfg.StartVUs, e.cfg.Stages, t)
 		if !ok || !Sleep(r.starting, env.Clock, next-r.elapsed()) {
 			break

@@ -81,6 +81,12 @@ type Options struct {
 	SummaryTimeUnit   *string           `json:"summaryTimeUnit,omitempty"`
 	SetupTimeout      *Duration         `json:"setupTimeout,omitempty"`
 	TeardownTimeout   *Duration         `json:"teardownTimeout,omitempty"`
+	// ExecutionSegment and ExecutionSegmentSequence make this instance run
+	// a share of the test; see ParseSegment.
+	ExecutionSegment         *string `json:"executionSegment,omitempty"`
+	ExecutionSegmentSequence *string `json:"executionSegmentSequence,omitempty"`
+	NoSetup                  *bool   `json:"noSetup,omitempty"`
+	NoTeardown               *bool   `json:"noTeardown,omitempty"`
 }
 
 // DefaultLifecycleTimeout is k6's default for setupTimeout and
@@ -112,6 +118,8 @@ func ParseOptions(raw []byte) (Options, error) {
 		"stages": &o.Stages, "scenarios": &o.Scenarios,
 		"thresholds": &o.Thresholds, "summaryTrendStats": &o.SummaryTrendStats, "summaryTimeUnit": &o.SummaryTimeUnit,
 		"setupTimeout": &o.SetupTimeout, "teardownTimeout": &o.TeardownTimeout,
+		"executionSegment": &o.ExecutionSegment, "executionSegmentSequence": &o.ExecutionSegmentSequence,
+		"noSetup": &o.NoSetup, "noTeardown": &o.NoTeardown,
 	} {
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {

@@ -60,7 +60,7 @@ func TestRunInitialisesVUsAndReportsGauges(t *testing.T) {
 	f := &fakeFactory{}
 	c := NewSharedIterationsConfig("default")
 	c.VUs, c.Iterations = 10, 50
-	ex, err := NewExecutor(c)
+	ex, err := NewExecutor(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

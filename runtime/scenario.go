@@ -28,6 +28,10 @@ type Iteration struct {
 	// Number is the iteration's 0-based index among the scenario's
 	// iterations in this instance (exec.scenario.iterationInInstance).
 	Number int64
+	// InTest is its index among the scenario's iterations in all the
+	// instances of a segmented test (exec.scenario.iterationInTest):
+	// unique across them, and Number when the test is not segmented.
+	InTest int64
 }
 
 // Scenario is one entry of options.scenarios (or the default scenario the
@@ -44,12 +48,14 @@ type Scenario struct {
 	Counters Counters
 	started  atomic.Int64 // Unix nanoseconds of the scenario's start, 0 before
 	next     atomic.Int64 // the next iteration number
+	segment  *Segment     // this instance's share of the scenario; nil: all
 }
 
 // NextIteration numbers an iteration of the scenario; executors call it
 // once per iteration they start.
 func (s *Scenario) NextIteration() Iteration {
-	return Iteration{Scenario: s, Number: s.next.Add(1) - 1}
+	n := s.next.Add(1) - 1
+	return Iteration{Scenario: s, Number: n, InTest: s.segment.Global(n)}
 }
 
 // StartedAt is when the scenario started, zero before it did.

@@ -421,7 +421,7 @@ type vuAdapter struct {
 }
 
 func (a vuAdapter) Iterate(ctx context.Context, it runtime.Iteration) bool {
-	return a.vu.Iterate(ctx, js.Iteration{Scenario: a.scenarios[it.Scenario], Number: it.Number})
+	return a.vu.Iterate(ctx, js.Iteration{Scenario: a.scenarios[it.Scenario], Number: it.Number, InTest: it.InTest})
 }
 
 // readableJSON marshals v keeping <, > and & as they are, so thresholds

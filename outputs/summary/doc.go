@@ -136,6 +136,11 @@
 //	generator          "throng <version>" of the writer.
 //	script             the script's path as given on the command line.
 //	options            the run's options as JSON, verbatim in content.
+//	scriptHash         hex SHA-256 of the bundled script (omitted if unknown).
+//	segment, sequence  the execution segment the instance ran and its
+//	                   sequence, e.g. "1/4:1/2" of "0,1/4,1/2,3/4,1";
+//	                   omitted for an unsegmented run.
+//	instance           the instance's id (--instance-id); omitted if none.
 //	testRunDurationMs  the test's running time, in milliseconds; counter
 //	                   rates are per second of it.
 //	root_group         the groups and checks, as in the data object.

@@ -21,6 +21,13 @@ type ExportMeta struct {
 	Version string          // throng's version, written as generator "throng <Version>"
 	Script  string          // the script's path as given
 	Options json.RawMessage // the run's options, as JSON; nil writes null
+	// ScriptHash identifies the script's code (hex SHA-256 of the
+	// bundle), so that a merge can tell the instances ran the same one.
+	ScriptHash string
+	// Segment and Sequence are the execution segment the instance ran
+	// ("1/4:1/2") in its sequence ("0,1/4,1/2,3/4,1"); "" for the whole.
+	Segment, Sequence string
+	Instance          string // the instance's id
 }
 
 // Export is a summary export document; see the package documentation for
@@ -30,6 +37,10 @@ type Export struct {
 	Generator         string                  `json:"generator"`
 	Script            string                  `json:"script"`
 	Options           json.RawMessage         `json:"options"`
+	ScriptHash        string                  `json:"scriptHash,omitempty"`
+	Segment           string                  `json:"segment,omitempty"`
+	Sequence          string                  `json:"sequence,omitempty"`
+	Instance          string                  `json:"instance,omitempty"`
 	TestRunDurationMs float64                 `json:"testRunDurationMs"`
 	Metrics           map[string]ExportMetric `json:"metrics"`
 	RootGroup         Group                   `json:"root_group"`
@@ -79,6 +90,10 @@ func WriteExport(w io.Writer, s *metrics.Snapshot, o Options, meta ExportMeta) e
 		Generator:         strings.TrimSpace("throng " + meta.Version),
 		Script:            meta.Script,
 		Options:           meta.Options,
+		ScriptHash:        meta.ScriptHash,
+		Segment:           meta.Segment,
+		Sequence:          meta.Sequence,
+		Instance:          meta.Instance,
 		TestRunDurationMs: d.State.TestRunDurationMs,
 		Metrics:           make(map[string]ExportMetric, len(s.Metrics)),
 		RootGroup:         d.RootGroup,

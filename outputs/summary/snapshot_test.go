@@ -120,6 +120,13 @@ func thresholded(t *testing.T) *metrics.Snapshot {
 
 func realisticWith(t *testing.T, thresholds string) *metrics.Snapshot {
 	t.Helper()
+	return realisticPart(t, thresholds, func(int) bool { return true })
+}
+
+// realisticPart is the part of the realistic run made of the requests
+// keep picks, as one instance of a segmented run records it.
+func realisticPart(t *testing.T, thresholds string, keep func(i int) bool) *metrics.Snapshot {
+	t.Helper()
 	r := newRecorder()
 	custom := customMetrics(t, r.reg)
 	r.start(t, thresholds)
@@ -128,6 +135,9 @@ func realisticWith(t *testing.T, thresholds string) *metrics.Snapshot {
 		r.add(r.b.VUsMax, 10, nil)
 	}
 	for i := range 1000 {
+		if !keep(i) {
+			continue
+		}
 		status, reason, ms := requestOutcome(i)
 		r.request(requestName(i), status, reason, ms, i)
 		r.checkRequest(i, status)
@@ -137,7 +147,9 @@ func realisticWith(t *testing.T, thresholds string) *metrics.Snapshot {
 			r.add(r.b.IterationDuration, 1000+ms+float64(i%11), nil)
 		}
 	}
-	r.add(r.b.DroppedIterations, 3, nil)
+	if keep(0) { // one instance drops them
+		r.add(r.b.DroppedIterations, 3, nil)
+	}
 	return r.snapshot(5 * time.Minute)
 }
 
