@@ -41,6 +41,7 @@ type Config struct {
 type Bundle struct {
 	cfg       Config
 	program   *goja.Program
+	hash      string // see Hash
 	path      string // as the user gave it
 	dir       string // for open()
 	mu        sync.Mutex
@@ -52,7 +53,7 @@ type Bundle struct {
 
 // Load compiles the script at path.
 func Load(path string, cfg Config) (*Bundle, error) {
-	prg, err := compile(path)
+	prg, hash, err := compile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +61,11 @@ func Load(path string, cfg Config) (*Bundle, error) {
 		cfg.Log = NewLogger(os.Stderr)
 	}
 	abs, _ := filepath.Abs(path)
-	return &Bundle{cfg: cfg, program: prg, path: path, dir: filepath.Dir(abs), files: map[string][]byte{}}, nil
+	return &Bundle{cfg: cfg, program: prg, hash: hash, path: path, dir: filepath.Dir(abs), files: map[string][]byte{}}, nil
 }
+
+// Hash identifies the script's code: the hex SHA-256 of the bundle.
+func (b *Bundle) Hash() string { return b.hash }
 
 // Options runs the init context once and returns the script's exported
 // options as JSON ("null" when there are none).

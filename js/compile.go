@@ -1,6 +1,8 @@
 package js
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -40,13 +42,16 @@ var builtinPrefixes = []string{"k6", "k6/*", "throng", "throng/*", "https://*", 
 // compile bundles the script at path with its local imports into one
 // CommonJS program that goja runs in every VU. The wrapper function is put
 // on the program's first line, so the inline source map still lines up.
-func compile(path string) (*goja.Program, error) {
+//
+// The hash is the hex SHA-256 of the bundle: the instances of a
+// distributed test compare it to know they ran the same code.
+func compile(path string) (prg *goja.Program, hash string, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("cannot read script %s: %w", path, unwrapPathError(err))
+		return nil, "", fmt.Errorf("cannot read script %s: %w", path, unwrapPathError(err))
 	}
 	res := api.Build(api.BuildOptions{
 		EntryPoints: []string{abs},
@@ -62,17 +67,17 @@ func compile(path string) (*goja.Program, error) {
 		Charset:     api.CharsetUTF8,
 	})
 	if len(res.Errors) > 0 {
-		return nil, buildError(res.Errors)
+		return nil, "", buildError(res.Errors)
 	}
 	if len(res.OutputFiles) != 1 {
-		return nil, fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))
+		return nil, "", fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))
 	}
 	code := "(function(module, exports, require){" + string(res.OutputFiles[0].Contents) + "\n})"
-	prg, err := goja.Compile(abs, code, false)
-	if err != nil {
-		return nil, fmt.Errorf("compiling %s: %w", path, err)
+	if prg, err = goja.Compile(abs, code, false); err != nil {
+		return nil, "", fmt.Errorf("compiling %s: %w", path, err)
 	}
-	return prg, nil
+	sum := sha256.Sum256(res.OutputFiles[0].Contents)
+	return prg, hex.EncodeToString(sum[:]), nil
 }
 
 func buildError(msgs []api.Message) error {

@@ -103,7 +103,7 @@ func (t *testRun) report(snap *metrics.Snapshot) error {
 	var errs []error
 	if t.f.summaryExport != "" {
 		errs = append(errs, writeFileWith(t.f.summaryExport, func(b *bytes.Buffer) error {
-			return summary.WriteExport(b, snap, o, summary.ExportMeta{Version: version, Script: t.path, Options: t.optsJSON})
+			return summary.WriteExport(b, snap, o, t.exportMeta())
 		}))
 	}
 	if t.f.junit != "" {

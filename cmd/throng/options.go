@@ -135,7 +135,8 @@ func lookupEither(e *env, name string) (string, string) {
 }
 
 // envOptionNames are the options read from the environment.
-var envOptionNames = []string{"VUS", "DURATION", "ITERATIONS", "STAGES", "SUMMARY_TREND_STATS", "SUMMARY_TIME_UNIT"}
+var envOptionNames = []string{"VUS", "DURATION", "ITERATIONS", "STAGES", "SUMMARY_TREND_STATS", "SUMMARY_TIME_UNIT",
+	"EXECUTION_SEGMENT", "EXECUTION_SEGMENT_SEQUENCE", "NO_SETUP", "NO_TEARDOWN"}
 
 func envOptions(e *env) (runtime.Options, error) {
 	var o runtime.Options
@@ -175,6 +176,7 @@ func flagOptions(c *cobra.Command, f *runFlags) (runtime.Options, error) {
 			return o, err
 		}
 	}
+	segmentOptions(c, f, &o)
 	return o, nil
 }
 
@@ -209,6 +211,8 @@ func setOption(o *runtime.Options, name, val string) error {
 		o.SummaryTrendStats = splitList(val)
 	case "SUMMARY_TIME_UNIT":
 		o.SummaryTimeUnit = &val
+	default:
+		return segmentEnvOption(o, name, val)
 	}
 	return nil
 }

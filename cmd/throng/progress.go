@@ -10,7 +10,7 @@ import (
 )
 
 // printBanner describes the run before it starts, as k6 does.
-func printBanner(e *env, path string, run *runtime.Run, outs []string) {
+func printBanner(e *env, path string, run *runtime.Run, seg *runtime.Segment, outs []string) {
 	plan := runtime.NewPlan(run.Executors)
 	n := len(run.Executors)
 	plural := "s"
@@ -22,8 +22,8 @@ func printBanner(e *env, path string, run *runtime.Run, outs []string) {
 		output = strings.Join(outs, ", ")
 	}
 	fmt.Fprintf(e.stdout, "  execution: local\n     script: %s\n     output: %s\n\n", path, output)
-	fmt.Fprintf(e.stdout, "  scenarios: (100.00%%) %d scenario%s, %d max VUs, %s max duration (incl. graceful stop):\n",
-		n, plural, plan.MaxVUs, runtime.FormatDuration(plan.MaxDuration))
+	fmt.Fprintf(e.stdout, "  scenarios: (%.2f%%) %d scenario%s, %d max VUs, %s max duration (incl. graceful stop):\n",
+		100*seg.Share(), n, plural, plan.MaxVUs, runtime.FormatDuration(plan.MaxDuration))
 	for _, ex := range run.Executors {
 		fmt.Fprintf(e.stdout, "           * %s: %s\n", ex.Scenario().Name, ex.Description())
 	}

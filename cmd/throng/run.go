@@ -39,6 +39,10 @@ type runFlags struct {
 	outs          []string
 	adhoc         adhocFlags
 	adhocDir      string // the ad-hoc script's folder, removed at the end
+
+	segment, segmentSequence string
+	noSetup, noTeardown      bool
+	dist                     distributedFlags
 }
 
 func newRunCommand(e *env) *cobra.Command {
@@ -88,6 +92,7 @@ func newRunCommand(e *env) *cobra.Command {
 	fl.StringVar(&f.adhoc.body, "body", "", "ad-hoc: the request body, or @FILE")
 	fl.StringVar(&f.adhoc.rate, "rate", "", "ad-hoc: a constant arrival rate, e.g. 200/s (with -d; -u VUs pre-allocated)")
 	fl.StringArrayVar(&f.adhoc.thresholds, "threshold", nil, "ad-hoc: a threshold 'metric: expression' (repeatable)")
+	addDistributedFlags(cmd, f)
 	return cmd
 }
 
@@ -104,6 +109,7 @@ func addOptionFlags(cmd *cobra.Command, f *runFlags) {
 	fl.StringArrayVar(&f.tags, "tag", nil, "add a tag to every sample (KEY=VALUE, repeatable)")
 	fl.StringVar(&f.trendStats, "summary-trend-stats", "", `Trend columns of the summary, e.g. "avg,p(99),p(99.9),count"`)
 	fl.StringVar(&f.timeUnit, "summary-time-unit", "", "unit of the summary's times: s, ms or us (default: humanised)")
+	addSegmentFlags(cmd, f)
 }
 
 func exactlyOneScript(c *cobra.Command, args []string) error {
@@ -146,7 +152,10 @@ type testRun struct {
 	markedBad   atomic.Pointer[string] // exec.test.fail()'s reason
 	setupData   []byte                 // setup()'s result as JSON, for teardown
 	teardownErr error
-	duration    time.Duration // from the start of the scenarios to the end of teardown
+	duration    time.Duration    // from the start of the scenarios to the end of teardown
+	segment     *runtime.Segment // this instance's share of the test; nil: all of it
+	startAt     time.Time        // --start-at; zero: at once
+	instance    string           // --instance-id, tagged on every sample
 }
 
 // stop causes: why a run ended before its time.
@@ -196,11 +205,18 @@ func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, erro
 // configure validates the consolidated options and builds the scenarios
 // and the thresholds.
 func (t *testRun) configure(runTags map[string]string) error {
-	tags := metrics.NewTagSet(t.opts.Tags).WithAll(runTags)
+	t.instance = t.instanceID()
+	tags := metrics.NewTagSet(t.opts.Tags).WithAll(runTags).With("instance", t.instance)
 	t.bundle.SetTags(tags)
 	executors, err := runtime.ScenariosFromOptions(t.opts)
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
+	}
+	// ScenariosFromOptions has checked the segment already.
+	t.segment, _ = runtime.ParseSegment(deref(t.opts.ExecutionSegment), deref(t.opts.ExecutionSegmentSequence))
+	t.bundle.SetIDInTest(vuIDInTest(t.segment))
+	if t.startAt, err = t.startTime(); err != nil {
+		return err
 	}
 	if err := t.exportsExist(executors); err != nil {
 		return err
@@ -249,7 +265,7 @@ func (t *testRun) execute(parent context.Context) error {
 	t.cancel = cancel
 	defer cancel(nil)
 	if !t.f.quiet {
-		printBanner(t.e, t.path, t.run, t.outputs.Descriptions())
+		printBanner(t.e, t.path, t.run, t.segment, t.outputs.Descriptions())
 	}
 	if err := t.outputs.Start(); err != nil {
 		return invalidConfig("starting an output: %v", err)
@@ -259,6 +275,9 @@ func (t *testRun) execute(parent context.Context) error {
 	defer close(done)
 	go t.watchSignals(ctx, done)
 	vus, err := t.run.InitVUs(ctx)
+	if err == nil {
+		err = t.waitForStart(ctx)
+	}
 	if err == nil {
 		err = t.setup(ctx)
 	}
@@ -287,6 +306,9 @@ func (t *testRun) execute(parent context.Context) error {
 // setup runs the script's setup() and hands its result to the VUs. An
 // exception is exit 107, running past setupTimeout exit 100.
 func (t *testRun) setup(ctx context.Context) error {
+	if isSet(t.opts.NoSetup) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.SetupTimeout.Timeout(runtime.DefaultLifecycleTimeout))
 	defer cancel()
 	data, _, err := t.bundle.RunLifecycle(ctx, "setup", nil)
@@ -305,6 +327,9 @@ func (t *testRun) setup(ctx context.Context) error {
 // ended: with its own time limit, not the run's (possibly cancelled)
 // context.
 func (t *testRun) teardown() error {
+	if isSet(t.opts.NoTeardown) {
+		return nil
+	}
 	limit := t.opts.TeardownTimeout.Timeout(runtime.DefaultLifecycleTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()

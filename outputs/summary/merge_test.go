@@ -101,7 +101,9 @@ func compareMerged(t *testing.T, name string, got, want metrics.Sink) {
 	}
 }
 
-func near(a, b float64) bool { return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) }
+func near(a, b float64) bool {
+	return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
+}
 
 func checkCounts(g Group) map[string]int64 {
 	out := map[string]int64{}
