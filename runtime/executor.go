@@ -251,16 +251,19 @@ func (r *scenarioRun) iterate(ctx context.Context, vu VU) {
 
 // loopVUs is the closed model: n goroutines, each holding a VU of its own
 // and running iterations back to back while starting lasts and more(i)
-// agrees, i being the goroutine's index in [0, n). A goroutine that gets
-// no VU from the pool runs nothing (the plan sizes the pool so that this
-// does not happen).
+// agrees, i being the goroutine's index in [0, n). The VUs are all taken
+// before any goroutine starts, so that a VU one goroutine has finished
+// with cannot pass to another: per-vu-iterations promises each VU its own
+// count (its __ITER runs 0…iterations-1). If the pool has too few VUs
+// (the plan sizes it so that it does not), the goroutines without one
+// run nothing.
 func (r *scenarioRun) loopVUs(n int64, more func(i int64) bool) {
 	for i := range n {
+		vu, err := r.takeVU()
+		if err != nil {
+			return
+		}
 		r.wg.Go(func() {
-			vu, err := r.takeVU()
-			if err != nil {
-				return
-			}
 			defer r.giveVU(vu)
 			for r.starting.Err() == nil && more(i) {
 				r.iterate(r.iterating, vu)

@@ -67,22 +67,26 @@ func TestSharedIterationsDropsWhatMaxDurationLeaves(t *testing.T) {
 }
 
 func TestPerVUIterationsRunsExactlyNPerVU(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := NewPerVUIterationsConfig("p")
-		c.VUs, c.Iterations = 3, 7
-		ex := mustExecutor(t, c)
-		clock := newFakeClock()
-		env, f := testEnv(clock, 3, 3, vuSpec{work: time.Second})
-		took := clock.RunUntil(start(t.Context(), ex, env))
-		for i, v := range f.all() {
-			if v.iters.Load() != 7 {
-				t.Errorf("VU %d ran %d iterations, want 7", i, v.iters.Load())
+	// Instant iterations too: a VU that finishes its own must not be
+	// taken by a goroutine that had not got one yet.
+	for _, work := range []time.Duration{time.Second, 0} {
+		synctest.Test(t, func(t *testing.T) {
+			c := NewPerVUIterationsConfig("p")
+			c.VUs, c.Iterations = 30, 7
+			ex := mustExecutor(t, c)
+			clock := newFakeClock()
+			env, f := testEnv(clock, 30, 30, vuSpec{work: work})
+			took := clock.RunUntil(start(t.Context(), ex, env))
+			for i, v := range f.all() {
+				if v.iters.Load() != 7 {
+					t.Errorf("work %s: VU %d ran %d iterations, want 7", work, i, v.iters.Load())
+				}
 			}
-		}
-		if got := countsOf(ex); got != (counts{completed: 21}) || took != 7*time.Second {
-			t.Errorf("counters %+v after %s; want 21 completed after 7s", got, took)
-		}
-	})
+			if got := countsOf(ex); got != (counts{completed: 210}) || took != 7*work {
+				t.Errorf("counters %+v after %s; want 210 completed after %s", got, took, 7*work)
+			}
+		})
+	}
 }
 
 func TestPerVUIterationsDropsWhatMaxDurationLeaves(t *testing.T) {
