@@ -49,6 +49,7 @@ type Bundle struct {
 	setupRaw  []byte
 	options   []byte          // the consolidated options, for exec.test.options
 	functions map[string]bool // the exported functions, read by Options
+	shared    sharedArrays    // k6/data SharedArrays, made once per run for all VUs (data.go)
 }
 
 // Load compiles the script at path.

@@ -34,14 +34,12 @@ func (e *ScriptError) Error() string {
 // Is makes errors.Is(err, ErrScript) true.
 func (e *ScriptError) Is(target error) bool { return target == ErrScript }
 
-// builtinPrefixes are the module names resolved at run time by require, not
-// bundled. Remote URLs are left to require too, which maps the jslib
-// modules throng has built in and refuses the rest with a clear message.
-var builtinPrefixes = []string{"k6", "k6/*", "throng", "throng/*", "https://*", "http://*"}
-
 // compile bundles the script at path with its local imports into one
 // CommonJS program that goja runs in every VU. The wrapper function is put
 // on the program's first line, so the inline source map still lines up.
+// The built-in modules stay outside the bundle, reached through require at
+// run time (builtinsPlugin). esbuild picks the loader by extension, so a
+// .ts script has its types stripped, and the source map points at the .ts.
 //
 // The hash is the hex SHA-256 of the bundle: the instances of a
 // distributed test compare it to know they ran the same code.
@@ -59,15 +57,15 @@ func compile(path string) (prg *goja.Program, hash string, err error) {
 		Format:      api.FormatCommonJS,
 		Platform:    api.PlatformNeutral,
 		Target:      api.ES2017,
-		External:    builtinPrefixes,
+		Plugins:     []api.Plugin{builtinsPlugin()},
 		Sourcemap:   api.SourceMapInline,
 		Outfile:     filepath.Join(filepath.Dir(abs), "__throng_bundle.js"),
 		Write:       false,
 		LogLevel:    api.LogLevelSilent,
 		Charset:     api.CharsetUTF8,
 	})
-	if len(res.Errors) > 0 {
-		return nil, "", buildError(res.Errors)
+	if errs := builtinImportErrors(res.Errors, res.Warnings); len(errs) > 0 {
+		return nil, "", buildError(errs)
 	}
 	if len(res.OutputFiles) != 1 {
 		return nil, "", fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))

@@ -240,7 +240,7 @@ func (vu *VU) response(h *result) goja.Value {
 
 // responseKeys are the response's properties, in k6's order.
 var responseKeys = []string{"status", "status_text", "url", "proto", "headers", "body", "timings",
-	"error", "error_code", "cookies", "request", "json"}
+	"error", "error_code", "cookies", "request", "json", "html"}
 
 type responseObject struct {
 	vu      *VU
@@ -290,6 +290,8 @@ func (r *responseObject) make(key string) goja.Value {
 		return r.vu.requestObject(h)
 	case "json":
 		return rt.ToValue(r.vu.jsonMethod(h))
+	case "html":
+		return rt.ToValue(r.vu.htmlMethod(h.body))
 	}
 	return nil
 }

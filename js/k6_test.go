@@ -91,6 +91,24 @@ export default function () { fail('boom'); after.add(1); }`, nil)
 	}
 }
 
+// An exception after an await rejects the async default function's
+// promise; it must be counted and logged like any other, not vanish.
+func TestAsyncExceptionIsCounted(t *testing.T) {
+	h := newHarness(t, `
+export default async function () {
+  await Promise.resolve(1);
+  throw new Error('boom after await');
+}`, nil)
+	h.iterate(h.vu(1), 3)
+	s := h.snapshot()
+	if len(s.Errors) != 1 || s.Errors[0].Key != "script exception" || s.Errors[0].N != 3 {
+		t.Fatalf("errors = %+v, want 3 script exceptions", s.Errors)
+	}
+	if !strings.Contains(h.log.String(), "Uncaught (in promise) Error: boom after await") {
+		t.Fatalf("log does not report the rejection: %q", h.log.String())
+	}
+}
+
 func TestCheckInInitIsAnError(t *testing.T) {
 	p := writeScript(t, map[string]string{"s.js": `import { check } from 'k6';
 check(1, { a: true });

@@ -36,6 +36,9 @@ func (b *Bundle) RunLifecycle(ctx context.Context, name string, data []byte) (re
 	stop := context.AfterFunc(ctx, func() { vu.rt.Interrupt(ErrTimeout) })
 	defer stop()
 	res, err := fn(goja.Undefined(), arg)
+	if err == nil {
+		err = rejection(res)
+	}
 	vu.buf.Flush()
 	if err != nil {
 		var ie *goja.InterruptedError

@@ -16,6 +16,11 @@ var builtinModules = map[string]func(vu *VU) map[string]any{
 	"k6/metrics":   metricsModule,
 	"k6/execution": executionModule,
 	"k6/summary":   summaryModule,
+	"k6/encoding":  encodingModule,
+	"k6/crypto":    cryptoModule,
+	"k6/html":      htmlModule,
+	"k6/data":      dataModule,
+	"k6/utils":     utilsModule, // jslib's k6-utils, see jslibAliases
 }
 
 // jslibAliases are remote modules that k6 users import and that throng
@@ -26,18 +31,19 @@ var jslibAliases = map[string]string{
 	"https://jslib.k6.io/k6-summary/0.0.3/index.js": "k6/summary",
 	"https://jslib.k6.io/k6-summary/0.0.4/index.js": "k6/summary",
 	"https://jslib.k6.io/k6-summary/0.1.0/index.js": "k6/summary",
+	"https://jslib.k6.io/k6-utils/1.0.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.1.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.2.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.3.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.4.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.5.0/index.js":   "k6/utils",
+	"https://jslib.k6.io/k6-utils/1.6.0/index.js":   "k6/utils",
 }
 
 // require resolves the built-in modules that the bundler left external.
 // Local files never reach it: they are bundled at compile time.
 func (vu *VU) require(name string) goja.Value {
-	canonical := name
-	if alias, ok := jslibAliases[name]; ok {
-		canonical = alias
-	}
-	if rest, ok := strings.CutPrefix(name, "throng"); ok && (rest == "" || rest[0] == '/') {
-		canonical = "k6" + rest
-	}
+	canonical := canonicalModule(name)
 	if m, ok := vu.modules[canonical]; ok {
 		return m
 	}
@@ -48,7 +54,7 @@ func (vu *VU) require(name string) goja.Value {
 		}
 		vu.throw("unknown module %q: the built-in modules are %s", name, moduleList())
 	}
-	m := vu.esModule(build(vu))
+	m := vu.esModule(canonical, build(vu))
 	vu.modules[canonical] = m
 	return m
 }
@@ -59,14 +65,15 @@ func (vu *VU) require(name string) goja.Value {
 // are made on first use, because a goja function object costs hundreds
 // of bytes and most scripts use a few functions of each module: this
 // keeps a VU small.
-func (vu *VU) esModule(exports map[string]any) goja.Value {
-	m := &lazyModule{vu: vu, exports: exports, made: map[string]goja.Value{}}
+func (vu *VU) esModule(name string, exports map[string]any) goja.Value {
+	m := &lazyModule{vu: vu, name: name, exports: exports, made: map[string]goja.Value{}}
 	m.self = vu.rt.NewDynamicObject(m)
 	return m.self
 }
 
 type lazyModule struct {
 	vu      *VU
+	name    string // canonical, for messages
 	self    *goja.Object
 	exports map[string]any
 	made    map[string]goja.Value
@@ -84,7 +91,8 @@ func (m *lazyModule) Get(key string) goja.Value {
 	}
 	raw, ok := m.exports[key]
 	if !ok {
-		return nil
+		// A k6 API the module lacks throws naming it when called.
+		return m.vu.unsupportedFunction(m.name, key)
 	}
 	v := m.vu.rt.ToValue(raw)
 	m.made[key] = v

@@ -134,7 +134,11 @@ func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
 		close(interrupted)
 	})
 	start := time.Now()
-	_, err = fn(goja.Undefined(), vu.setupArg())
+	var res goja.Value
+	res, err = fn(goja.Undefined(), vu.setupArg())
+	if err == nil {
+		err = rejection(res)
+	}
 	vu.iter++
 	vu.state(it.Scenario).iterations++
 	stopped := stop()
@@ -276,4 +280,25 @@ func (vu *VU) mustNotBeInit(what string) {
 	if vu.inInit {
 		vu.throw("%s cannot be called in the init context (top-level code)", what)
 	}
+}
+
+// rejection is the error of an async function whose promise was rejected
+// by the time it returned (its microtasks have run then): an exception
+// thrown after an await must count as the iteration's exception, not
+// vanish with the promise.
+func rejection(v goja.Value) error {
+	if v == nil {
+		return nil
+	}
+	p, ok := v.Export().(*goja.Promise)
+	if !ok || p.State() != goja.PromiseStateRejected {
+		return nil
+	}
+	reason := p.Result()
+	if obj, ok := reason.(*goja.Object); ok {
+		if stack := obj.Get("stack"); stack != nil && !goja.IsUndefined(stack) {
+			return fmt.Errorf("Uncaught (in promise) %s", stack.String())
+		}
+	}
+	return fmt.Errorf("Uncaught (in promise) %s", reason.String())
 }
