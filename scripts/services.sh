@@ -29,7 +29,7 @@ CACHE="${THRONG_CACHE:-$HOME/.cache/throng}"
 STATE="${THRONG_SERVICES_DIR:-/tmp/throng-services}"
 INFLUXD="$CACHE/bin/influxd"
 INFLUXDB_VERSION=v1.8.10
-SERVICES="${THRONG_SERVICES:-influxdb prometheus}"
+SERVICES="${THRONG_SERVICES:-influxdb prometheus chromium}"
 
 log() { echo "services: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -162,6 +162,19 @@ install_prometheus() {
 	command -v prometheus >/dev/null || die "apt-get left no prometheus"
 }
 
+# Chromium is not a server: the HTML report's tests drive it headless.
+install_chromium() {
+	command -v chromium >/dev/null && return 0
+	[[ "$(id -u)" == 0 ]] || die "chromium is missing: install Debian's package (apt-get install chromium) as root"
+	if ! apt-cache show chromium >/dev/null 2>&1; then
+		log "apt-get update"
+		apt-get update -qq >&2
+	fi
+	log "apt-get install chromium"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
+	command -v chromium >/dev/null || die "apt-get left no chromium"
+}
+
 start_prometheus() {
 	local dir="$STATE/prometheus" pid port url
 	mkdir -p "$dir"
@@ -232,6 +245,7 @@ start() {
 	mkdir -p "$STATE"
 	if wanted influxdb; then start_influxdb; fi
 	if wanted prometheus; then start_prometheus; fi
+	if wanted chromium; then install_chromium; fi
 }
 
 stop() {

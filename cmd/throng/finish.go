@@ -23,6 +23,7 @@ const handleSummaryTimeout = 2 * time.Minute
 // or nil.
 func (t *testRun) finish(stopCause error) error {
 	defer t.logger.Close()
+	defer t.closeReport() // when no summary came to finish the report
 	if isExitError(stopCause) {
 		return stopCause // the run never started: an init error
 	}
@@ -101,6 +102,7 @@ func (t *testRun) report(snap *metrics.Snapshot) error {
 	}
 	data.Throng.Outputs = t.outputs.Reports()
 	var errs []error
+	errs = append(errs, t.finishReport(data)) // the HTML report (report.go)
 	if t.f.summaryExport != "" {
 		errs = append(errs, writeFileWith(t.f.summaryExport, func(b *bytes.Buffer) error {
 			return summary.WriteExport(b, snap, o, t.exportMeta())
@@ -168,16 +170,32 @@ func (t *testRun) textSummary(raw []byte, indent string, colors bool) (string, e
 }
 
 // writeFileWith renders into memory and writes the file whole, creating
-// its folder.
+// its folder. The file appears at once, complete: it is written under a
+// temporary name and renamed, so a reader waiting for it (the merge step
+// of a distributed test) never reads half of it.
 func writeFileWith(path string, render func(*bytes.Buffer) error) error {
 	var b bytes.Buffer
 	if err := render(&b); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

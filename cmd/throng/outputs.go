@@ -18,6 +18,7 @@ var outputRegistry = outputs.Registry{
 	// k6 calls it experimental-prometheus-rw; both names work.
 	prometheus.Name:              prometheus.New,
 	"experimental-prometheus-rw": prometheus.New,
+	htmlOutputName:               newHTMLOutput, // the same report as --report (report.go)
 }
 
 // newOutputs builds the outputs named by -o, or else by THRONG_OUT/K6_OUT

@@ -43,6 +43,7 @@ type runFlags struct {
 	segment, segmentSequence string
 	noSetup, noTeardown      bool
 	dist                     distributedFlags
+	html                     reportFlags // --report, --dashboard (report.go)
 }
 
 func newRunCommand(e *env) *cobra.Command {
@@ -93,6 +94,7 @@ func newRunCommand(e *env) *cobra.Command {
 	fl.StringVar(&f.adhoc.rate, "rate", "", "ad-hoc: a constant arrival rate, e.g. 200/s (with -d; -u VUs pre-allocated)")
 	fl.StringArrayVar(&f.adhoc.thresholds, "threshold", nil, "ad-hoc: a threshold 'metric: expression' (repeatable)")
 	addDistributedFlags(cmd, f)
+	addReportFlags(cmd, &f.html)
 	return cmd
 }
 
@@ -156,6 +158,7 @@ type testRun struct {
 	segment     *runtime.Segment // this instance's share of the test; nil: all of it
 	startAt     time.Time        // --start-at; zero: at once
 	instance    string           // --instance-id, tagged on every sample
+	html        *runReport       // the HTML report and dashboard; nil without (report.go)
 }
 
 // stop causes: why a run ended before its time.
@@ -197,6 +200,9 @@ func prepare(e *env, c *cobra.Command, f *runFlags, path string) (*testRun, erro
 		return nil, err
 	}
 	if err := t.newOutputs(); err != nil {
+		return nil, err
+	}
+	if err := t.startReport(); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -1,0 +1,77 @@
+package report
+
+import "github.com/throng-dev/throng/metrics"
+
+// bucket holds what happened in one time slot: one second at first, a
+// power of two seconds once the series has been downsampled. Counters are
+// sums, so two adjacent buckets merge exactly; the latency histogram
+// merges exactly too, so percentiles of a merged bucket are as good as
+// those of a one-second bucket.
+type bucket struct {
+	reqs, failed       float64 // http_reqs; requests with http_req_failed set
+	duration           *metrics.Histogram
+	status             map[string]float64 // http_reqs by status
+	vus, vusMax        float64            // the largest value seen in the slot
+	hasVUs, hasVUsMax  bool
+	iters, dropped     float64
+	checksOK, checksKO float64
+	sent, received     float64
+	// version is the aggregator's version when the bucket last changed:
+	// the dashboard resends only buckets newer than what a page has.
+	version uint64
+}
+
+// merge folds the next bucket in time into b.
+func (b *bucket) merge(o *bucket) {
+	b.reqs += o.reqs
+	b.failed += o.failed
+	if o.duration != nil {
+		if b.duration == nil {
+			b.duration = &metrics.Histogram{}
+		}
+		b.duration.Merge(o.duration)
+	}
+	for k, v := range o.status {
+		if b.status == nil {
+			b.status = make(map[string]float64, len(o.status))
+		}
+		b.status[k] += v
+	}
+	b.vus, b.hasVUs = maxGauge(b.vus, b.hasVUs, o.vus, o.hasVUs)
+	b.vusMax, b.hasVUsMax = maxGauge(b.vusMax, b.hasVUsMax, o.vusMax, o.hasVUsMax)
+	b.iters += o.iters
+	b.dropped += o.dropped
+	b.checksOK += o.checksOK
+	b.checksKO += o.checksKO
+	b.sent += o.sent
+	b.received += o.received
+	b.version = max(b.version, o.version)
+}
+
+// maxGauge keeps the peak of a gauge over a slot: for a long test whose
+// buckets span many seconds, the peak of VUs is what a capacity chart must
+// not hide.
+func maxGauge(v float64, set bool, o float64, oset bool) (float64, bool) {
+	switch {
+	case !oset:
+		return v, set
+	case !set:
+		return o, true
+	}
+	return max(v, o), true
+}
+
+// halve merges the buckets pairwise, in place, and returns the shorter
+// slice: bucket i of the result covers buckets 2i and 2i+1.
+func halve(bs []bucket) []bucket {
+	n := (len(bs) + 1) / 2
+	for i := range n {
+		merged := bs[2*i]
+		if 2*i+1 < len(bs) {
+			merged.merge(&bs[2*i+1])
+		}
+		bs[i] = merged
+	}
+	clear(bs[n:]) // let the dropped histograms go
+	return bs[:n]
+}
