@@ -27,12 +27,14 @@ endif
 
 test: lint ## gofmt and vet checks, every test (race detector, real InfluxDB and Prometheus), a short fuzz
 	$(TEST_WRAP) $(GO) test -race -count=1 -timeout 8m ./...
+	cd examples/k8s && $(GO) test -count=1 -timeout 5m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseThreshold -fuzztime 5s ./metrics
 
 lint: ## fail on gofmt drift and go vet findings
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	cd examples/k8s && $(GO) vet ./...
 
 demo: build ## run the event-store scenario against the bundled target (DEMO_VUS, DEMO_DURATION)
 	DEMO_VUS=$(DEMO_VUS) DEMO_DURATION=$(DEMO_DURATION) bash examples/eventstore/demo.sh

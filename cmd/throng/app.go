@@ -81,7 +81,7 @@ func newRootCommand(e *env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{cmd: c, err: err} })
-	root.AddCommand(newRunCommand(e), newInspectCommand(e), newMergeCommand(e), newVersionCommand(e))
+	root.AddCommand(newRunCommand(e), newInspectCommand(e), newMergeCommand(e), newK8sManifestsCommand(e), newVersionCommand(e))
 	return root
 }
 
