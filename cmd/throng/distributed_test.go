@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -259,10 +260,14 @@ func TestSegmentedRunMergesToTheSingleRun(t *testing.T) {
 	}
 
 	// merge refuses sets that do not make one whole test.
+	otherScript := rewriteExport(t, exports[0], func(m map[string]any) { m["scriptHash"] = "0123456789abcdef" })
+	otherOptions := rewriteExport(t, exports[0], func(m map[string]any) { m["options"].(map[string]any)["vus"] = 99 })
 	for _, c := range []struct {
 		files []string
 		want  string
 	}{
+		{[]string{otherScript, exports[1], exports[2], exports[3]}, "come from different scripts"},
+		{[]string{otherOptions, exports[1], exports[2], exports[3]}, "ran with different options"},
 		{exports[:3], "no export covers the segment 3/4:1"},
 		{[]string{exports[0], exports[1], exports[1], exports[2], exports[3]}, "overlaps"},
 		{[]string{exports[0], exports[2], exports[3]}, "no export covers the segment 1/4:1/2"},
@@ -273,4 +278,26 @@ func TestSegmentedRunMergesToTheSingleRun(t *testing.T) {
 			t.Errorf("merge %v: exit %d, stderr %q; want %d saying %q", c.files, r.code, r.stderr, exitInvalidConfig, c.want)
 		}
 	}
+}
+
+// rewriteExport writes a copy of the export at path changed by edit.
+func rewriteExport(t *testing.T, path string, edit func(map[string]any)) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	if raw, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(out, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
