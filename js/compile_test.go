@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evanw/esbuild/pkg/api"
+
 	"github.com/throng-dev/throng/metrics"
 )
 
@@ -160,5 +162,47 @@ export default function () { new Counter('late'); }`, nil)
 	h.iterate(h.vu(1), 1)
 	if !strings.Contains(h.log.String(), "init context") {
 		t.Errorf("log %q", h.log.String())
+	}
+}
+
+// TestCheapInterop: a default or namespace import of a built-in module is
+// the module object itself, not a copy with a getter per name made in
+// every VU (see cheapInterop). If esbuild changes its helper, this fails.
+func TestCheapInterop(t *testing.T) {
+	h := newHarness(t, `
+import http from 'k6/http';
+import * as ns from 'k6/http';
+import k6, { check } from 'k6';
+export default function () {
+  if (ns !== http || k6.check !== check) throw new Error('built-in modules were copied');
+  if (typeof ns.get !== 'function' || typeof http.batch !== 'function') throw new Error('module functions missing');
+}`, nil)
+	h.iterate(h.vu(1), 1)
+	if s := h.snapshot(); len(s.Errors) != 0 {
+		t.Fatalf("errors %+v; log: %s", s.Errors, h.log.String())
+	}
+}
+
+// TestCheaperHelpers: every esbuild helper that cheaperHelpers replaces
+// is found in a bundle that uses them all, so an esbuild upgrade that
+// rewrites one fails here rather than silently costing memory per VU.
+func TestCheaperHelpers(t *testing.T) {
+	path := writeScript(t, map[string]string{"s.js": `
+import http from 'k6/http';
+import * as ns from 'k6/metrics';
+export const options = {};
+export default function () { http.get(String(ns)); }`}, "s.js")
+	res := api.Build(api.BuildOptions{EntryPoints: []string{path}, Bundle: true, Format: api.FormatCommonJS,
+		Platform: api.PlatformNeutral, Target: api.ES2017, External: builtinPrefixes, Write: false})
+	if len(res.Errors) > 0 || len(res.OutputFiles) != 1 {
+		t.Fatalf("build: %+v", res.Errors)
+	}
+	raw := string(res.OutputFiles[0].Contents)
+	code, n := cheapInterop(raw)
+	if n != len(cheaperHelpers) {
+		t.Fatalf("replaced %d of %d helpers: esbuild writes them differently now; update cheaperHelpers\n%s", n, len(cheaperHelpers), raw)
+	}
+	if strings.Count(code, "\n") != strings.Count(raw, "\n") {
+		t.Errorf("the replacements changed the line count: the source map would be off")
 	}
 }

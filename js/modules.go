@@ -83,7 +83,7 @@ func (m *lazyModule) Get(key string) goja.Value {
 	switch key {
 	case "default":
 		return m.self
-	case "__esModule":
+	case "__esModule", builtinMarker:
 		return m.vu.rt.ToValue(true)
 	}
 	if v, ok := m.made[key]; ok {

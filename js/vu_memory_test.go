@@ -9,9 +9,12 @@ import (
 )
 
 // BenchmarkVUMemory reports the heap a VU holds once its init context
-// has run and it has done one iteration of a sleep-only script.
+// has run and it has done one iteration of a sleeping script that imports
+// what most scripts do.
 func BenchmarkVUMemory(b *testing.B) {
-	h := newHarness(b, `import { sleep } from 'k6';
+	h := newHarness(b, `import http from 'k6/http';
+import { check, sleep } from 'k6';
+export const options = { vus: 1 };
 export default function () { sleep(0.001); }`, nil)
 	const n = 1000
 	vus := make([]*VU, 0, n)
