@@ -112,10 +112,23 @@ const builtinMarker = "__throngBuiltin"
 //   - __export and __copyProps loop over Object.keys by index rather than
 //     with for-in (which walks Object.prototype and makes goja build all
 //     its methods) or for-of (which builds the array iterator machinery).
+//   - __toCommonJS marks the entry module's namespace object instead of
+//     copying it, getter by getter, into a new one.
+//   - The aliases of Object's functions call them when used, rather than
+//     reading them all when the script starts: goja builds each built-in
+//     function object (about 1.2 KB) on first access, and most are never
+//     called now.
 //
 // If a later esbuild writes a helper differently, it is left as it is and
 // only the saving is lost; TestCheaperHelpers says so.
 var cheaperHelpers = []struct{ esbuild, throng string }{
+	{"var __create = Object.create;\n", "var __create = (proto) => Object.create(proto);\n"},
+	{"var __getOwnPropDesc = Object.getOwnPropertyDescriptor;\n", "var __getOwnPropDesc = (obj, key) => Object.getOwnPropertyDescriptor(obj, key);\n"},
+	{"var __getOwnPropNames = Object.getOwnPropertyNames;\n", "var __getOwnPropNames = (obj) => Object.getOwnPropertyNames(obj);\n"},
+	{"var __getProtoOf = Object.getPrototypeOf;\n", "var __getProtoOf = (obj) => Object.getPrototypeOf(obj);\n"},
+	{"var __hasOwnProp = Object.prototype.hasOwnProperty;\n", "var __hasOwnProp = function (key) { return Object.prototype.hasOwnProperty.call(this, key); };\n"},
+	{`var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);`,
+		`var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });`},
 	{"var __toESM = (mod, isNodeMode, target) => (",
 		"var __toESM = (mod, isNodeMode, target) => mod != null && mod." + builtinMarker + " === true ? mod : ("},
 	{`var __export = (target, all) => {
