@@ -39,3 +39,17 @@ export default function () { sleep(0.001); }`, nil)
 	}
 	runtime.KeepAlive(vus)
 }
+
+// BenchmarkNewVU is the cost of creating one VU (a runtime that has run
+// the init context of a script importing what most scripts do): the
+// start-up of a run is this times the VUs, spread over the cores.
+func BenchmarkNewVU(b *testing.B) {
+	h := newHarness(b, `import http from 'k6/http';
+import { check, sleep } from 'k6';
+export const options = { vus: 1 };
+export default function () { sleep(0.001); }`, nil)
+	b.ReportAllocs()
+	for i := uint64(1); b.Loop(); i++ {
+		h.vu(i)
+	}
+}
