@@ -19,7 +19,6 @@ import (
 const (
 	defaultTimeout   = 60 * time.Second
 	defaultRedirects = 10
-	batchParallelism = 20
 )
 
 // httpModule is `k6/http`. Its functions take goja.FunctionCall rather
@@ -29,12 +28,12 @@ const (
 func httpModule(vu *VU) map[string]any {
 	noBody := func(method string) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
-			return vu.request(method, c.Argument(0).String(), nil, c.Argument(1))
+			return vu.request(method, c.Argument(0), nil, c.Argument(1))
 		}
 	}
 	withBody := func(method string) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
-			return vu.request(method, c.Argument(0).String(), c.Argument(1), c.Argument(2))
+			return vu.request(method, c.Argument(0), c.Argument(1), c.Argument(2))
 		}
 	}
 	return map[string]any{
@@ -46,14 +45,30 @@ func httpModule(vu *VU) map[string]any {
 		"del":     withBody("DELETE"),
 		"options": withBody("OPTIONS"),
 		"request": func(c goja.FunctionCall) goja.Value {
-			return vu.request(strings.ToUpper(c.Argument(0).String()), c.Argument(1).String(), c.Argument(2), c.Argument(3))
+			return vu.request(strings.ToUpper(c.Argument(0).String()), c.Argument(1), c.Argument(2), c.Argument(3))
 		},
-		"batch": vu.batch,
+		"asyncRequest": vu.asyncRequest,
+		"batch":        vu.batch,
+		"url":          vu.urlTemplate,
+		"file":         vu.file,
+		"cookieJar": func(goja.FunctionCall) goja.Value {
+			vu.mustNotBeInit("http.cookieJar()")
+			return vu.jarObject(vu.http.jar)
+		},
+		"CookieJar": func(goja.ConstructorCall) *goja.Object {
+			return vu.jarObject(&cookieJar{}).(*goja.Object)
+		},
+		"expectedStatuses":    vu.expectedStatuses,
+		"setResponseCallback": vu.setResponseCallback,
+		"TLS_1_0":             "tls1.0",
+		"TLS_1_1":             "tls1.1",
+		"TLS_1_2":             "tls1.2",
+		"TLS_1_3":             "tls1.3",
 	}
 }
 
 // request runs one HTTP request from the VU's goroutine.
-func (vu *VU) request(method, u string, body, params goja.Value) goja.Value {
+func (vu *VU) request(method string, u, body, params goja.Value) goja.Value {
 	vu.mustNotBeInit("making HTTP requests")
 	r := vu.parseRequest(method, u, body, params)
 	hops := vu.http.do(vu.ctx, r)
@@ -63,9 +78,31 @@ func (vu *VU) request(method, u string, body, params goja.Value) goja.Value {
 	return vu.response(hops[len(hops)-1])
 }
 
-// batch runs several requests side by side (at most batchParallelism at
-// once) and returns their responses in the shape it was given: an array
-// for an array, an object with the same keys for an object.
+// asyncRequest is http.asyncRequest: the request runs on its own
+// goroutine and the promise is settled on the VU's event loop, which is
+// the only place that touches the runtime.
+func (vu *VU) asyncRequest(c goja.FunctionCall) goja.Value {
+	vu.mustNotBeInit("making HTTP requests")
+	r := vu.parseRequest(strings.ToUpper(c.Argument(0).String()), c.Argument(1), c.Argument(2), c.Argument(3))
+	promise, resolve, _ := vu.rt.NewPromise()
+	done := vu.eventLoop().register()
+	ctx := vu.ctx
+	go func() {
+		hops := vu.http.do(ctx, r)
+		done(func() error {
+			for _, h := range hops {
+				vu.emitRequest(h)
+			}
+			return resolve(vu.response(hops[len(hops)-1]))
+		})
+	}()
+	return vu.rt.ToValue(promise)
+}
+
+// batch runs several requests side by side, at most `batch` (20) at once
+// and `batchPerHost` (6) per host, and returns their responses in the
+// shape it was given: an array for an array, an object with the same keys
+// for an object.
 func (vu *VU) batch(reqs goja.Value) goja.Value {
 	vu.mustNotBeInit("making HTTP requests")
 	obj, ok := reqs.(*goja.Object)
@@ -77,18 +114,7 @@ func (vu *VU) batch(reqs goja.Value) goja.Value {
 	for i, k := range keys {
 		parsed[i] = vu.parseBatchItem(obj.Get(k))
 	}
-	results := make([][]*result, len(parsed))
-	sem := make(chan struct{}, batchParallelism)
-	var wg sync.WaitGroup
-	for i, r := range parsed {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = vu.http.do(vu.ctx, r)
-		}()
-	}
-	wg.Wait()
+	results := vu.runBatch(parsed)
 	var out *goja.Object
 	if obj.ClassName() == "Array" {
 		out = vu.rt.NewArray()
@@ -104,37 +130,88 @@ func (vu *VU) batch(reqs goja.Value) goja.Value {
 	return out
 }
 
+// runBatch sends the requests from goroutines, each waiting for a slot
+// of its host, then for one of the batch.
+func (vu *VU) runBatch(reqs []*request) [][]*result {
+	cfg := vu.http.cfg
+	results := make([][]*result, len(reqs))
+	all := make(chan struct{}, max(cfg.batch, 1))
+	perHost := map[string]chan struct{}{}
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		var host chan struct{}
+		if cfg.batchPerHost > 0 {
+			key := hostOf(r.url)
+			if host = perHost[key]; host == nil {
+				host = make(chan struct{}, cfg.batchPerHost)
+				perHost[key] = host
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if host != nil {
+				host <- struct{}{}
+				defer func() { <-host }()
+			}
+			all <- struct{}{}
+			defer func() { <-all }()
+			results[i] = vu.http.do(vu.ctx, r)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// hostOf is the host[:port] of a URL, which batchPerHost limits.
+func hostOf(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Host
+	}
+	return u
+}
+
 // parseBatchItem reads one batch entry: a URL, [method, url, body, params]
 // or {method, url, body, params}.
 func (vu *VU) parseBatchItem(v goja.Value) *request {
 	obj, ok := v.(*goja.Object)
 	if !ok {
-		return vu.parseRequest("GET", v.String(), nil, nil)
+		return vu.parseRequest("GET", v, nil, nil)
+	}
+	if _, isURL := obj.Export().(*taggedURL); isURL {
+		return vu.parseRequest("GET", v, nil, nil)
 	}
 	if obj.ClassName() == "Array" {
 		get := func(i int) goja.Value { return obj.Get(strconv.Itoa(i)) }
-		return vu.parseRequest(strings.ToUpper(get(0).String()), get(1).String(), get(2), get(3))
+		return vu.parseRequest(strings.ToUpper(get(0).String()), get(1), get(2), get(3))
 	}
 	method := "GET"
 	if m := obj.Get("method"); m != nil && !goja.IsUndefined(m) {
 		method = strings.ToUpper(m.String())
 	}
-	return vu.parseRequest(method, obj.Get("url").String(), obj.Get("body"), obj.Get("params"))
+	return vu.parseRequest(method, obj.Get("url"), obj.Get("body"), obj.Get("params"))
 }
 
 func present(v goja.Value) bool { return v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) }
 
-// parseRequest reads the body and params as k6 does.
-func (vu *VU) parseRequest(method, u string, body, params goja.Value) *request {
+// parseRequest reads the URL, body and params as k6 does. The defaults
+// come from the VU's client: the options and the script's callback.
+func (vu *VU) parseRequest(method string, target, body, params goja.Value) *request {
+	c := vu.http
+	u, name := urlArg(target)
 	r := &request{
-		method: method, url: u, headers: http.Header{},
-		timeout: defaultTimeout, redirects: defaultRedirects, responseType: "text",
+		method: method, url: u, name: name, headers: http.Header{},
+		timeout: defaultTimeout, redirects: c.cfg.maxRedirects, responseType: c.cfg.responseType,
+		jar: c.jar, callback: c.callback, h2c: c.cfg.h2c,
 	}
 	vu.parseBody(r, body)
-	if !present(params) {
-		return r
+	if present(params) {
+		vu.parseParams(r, params.ToObject(vu.rt))
 	}
-	p := params.ToObject(vu.rt)
+	return r
+}
+
+func (vu *VU) parseParams(r *request, p *goja.Object) {
 	if h := p.Get("headers"); present(h) {
 		ho := h.ToObject(vu.rt)
 		for _, k := range ho.Keys() {
@@ -158,7 +235,60 @@ func (vu *VU) parseRequest(method, u string, body, params goja.Value) *request {
 			vu.throw("invalid responseType %q: allowed are text, binary, none", s)
 		}
 	}
-	return r
+	if p.Get("cookies") != nil || p.Get("jar") != nil || p.Get("auth") != nil || p.Get("compression") != nil ||
+		p.Get("responseCallback") != nil || p.Get("http2") != nil {
+		vu.parseRareParams(r, p)
+	}
+}
+
+// parseRareParams reads the params most requests do not have, kept apart
+// so that the common ones are read with fewer lookups.
+func (vu *VU) parseRareParams(r *request, p *goja.Object) {
+	if c := p.Get("cookies"); present(c) {
+		r.cookies = vu.parseCookies(c)
+	}
+	if j := p.Get("jar"); j != nil && !goja.IsUndefined(j) {
+		r.jar = nil
+		if present(j) {
+			h, ok := j.Export().(*jarHandle)
+			if !ok {
+				vu.throw("params.jar must be a cookie jar (http.cookieJar() or new http.CookieJar())")
+			}
+			r.jar = h.jar
+		}
+	}
+	if cb := p.Get("responseCallback"); cb != nil && !goja.IsUndefined(cb) {
+		r.callback = vu.responseCallback(cb, "params.responseCallback")
+	}
+	if a := p.Get("auth"); present(a) {
+		switch s := a.String(); s {
+		case "basic": // the URL's credentials are sent as basic authentication anyway
+		case "digest":
+			r.digest = true
+		default:
+			vu.throw("auth %q is not supported by throng: use basic (credentials in the URL) or digest", s)
+		}
+	}
+	if comp := p.Get("compression"); present(comp) && r.body != nil {
+		body, enc, err := compressBody(r.body, comp.String())
+		if err != nil {
+			vu.throw("params.compression: %v", err)
+		}
+		r.body = body
+		if r.headers.Get("Content-Encoding") == "" {
+			r.headers.Set("Content-Encoding", enc)
+		}
+	}
+	if h2 := p.Get("http2"); present(h2) {
+		switch s := h2.String(); s {
+		case "h2c":
+			r.h2c = true
+		case "h2", "false":
+			r.h2c = false
+		default:
+			vu.throw("params.http2 %q: use 'h2c' (cleartext HTTP/2 with prior knowledge) or 'h2'", s)
+		}
+	}
 }
 
 // parseTimeout reads a number of milliseconds or a duration string.
@@ -176,8 +306,9 @@ func (vu *VU) parseTimeout(v goja.Value) time.Duration {
 	return time.Duration(v.ToFloat() * float64(time.Millisecond))
 }
 
-// parseBody: strings are sent as they are, ArrayBuffers as bytes, and plain
-// objects form-encoded.
+// parseBody: strings are sent as they are, ArrayBuffers as bytes, plain
+// objects form-encoded, or as multipart/form-data when a value is an
+// http.file.
 func (vu *VU) parseBody(r *request, body goja.Value) {
 	if !present(body) {
 		return
@@ -190,6 +321,12 @@ func (vu *VU) parseBody(r *request, body goja.Value) {
 	case []byte:
 		r.body = b
 	case map[string]any:
+		if hasFile(b) {
+			var ct string
+			r.body, ct = multipartBody(b)
+			r.headers.Set("Content-Type", ct)
+			return
+		}
 		form := url.Values{}
 		keys := make([]string, 0, len(b))
 		for k := range b {
@@ -206,14 +343,17 @@ func (vu *VU) parseBody(r *request, body goja.Value) {
 	}
 }
 
-// emitRequest sends the samples of one exchange to the VU's buffer.
+// emitRequest sends the samples of one exchange to the VU's buffer. The
+// request's response callback decides whether it was expected; without
+// one (setResponseCallback(null)) there is no http_req_failed sample and
+// no expected_response tag, as in k6.
 func (vu *VU) emitRequest(h *result) {
 	b := vu.b.cfg.Builtins
-	expected := h.status >= 200 && h.status < 400
-	tags := vu.requestTags(h, expected)
+	outcome := outcomeOf(h)
+	tags := vu.requestTags(h, outcome)
 	t, tm := h.end.UnixNano(), h.timings
 	failed := 1.0
-	if expected {
+	if outcome == expectedResponse {
 		failed = 0
 	}
 	for _, s := range [...]struct {
@@ -225,8 +365,30 @@ func (vu *VU) emitRequest(h *result) {
 		{b.HTTPReqTLSHandshaking, tm.tlsHandshaking}, {b.HTTPReqSending, tm.sending},
 		{b.HTTPReqWaiting, tm.waiting}, {b.HTTPReqReceiving, tm.receiving},
 	} {
+		if s.m == b.HTTPReqFailed && outcome == noCallback {
+			continue
+		}
 		vu.emit(metrics.Sample{Metric: s.m, Tags: tags, Time: t, Value: s.v})
 	}
+}
+
+// outcome is what a response callback made of a response.
+type outcome uint8
+
+const (
+	noCallback outcome = iota
+	unexpectedResponse
+	expectedResponse
+)
+
+func outcomeOf(h *result) outcome {
+	switch cb := h.req.callback; {
+	case cb == nil:
+		return noCallback
+	case h.challenge || cb.has(h.measuredStatus()): // a digest challenge's 401 is expected, as in k6
+		return expectedResponse
+	}
+	return unexpectedResponse
 }
 
 // response builds the JS response object. Its properties are made when
@@ -240,7 +402,7 @@ func (vu *VU) response(h *result) goja.Value {
 
 // responseKeys are the response's properties, in k6's order.
 var responseKeys = []string{"status", "status_text", "url", "proto", "headers", "body", "timings",
-	"error", "error_code", "cookies", "request", "json", "html"}
+	"tls_version", "error", "error_code", "cookies", "request", "json", "html"}
 
 type responseObject struct {
 	vu      *VU
@@ -285,7 +447,9 @@ func (r *responseObject) make(key string) goja.Value {
 	case "error_code":
 		return rt.ToValue(h.errCode)
 	case "cookies":
-		return rt.NewObject()
+		return r.vu.responseCookies(h.headers)
+	case "tls_version":
+		return rt.ToValue(h.tlsVersion)
 	case "request":
 		return r.vu.requestObject(h)
 	case "json":
@@ -432,30 +596,38 @@ func (vu *VU) lookup(v goja.Value, path string) goja.Value {
 // then share one *TagSet, which saves allocations here and lets outputs
 // cache what they derive from a tag set.
 type requestTagKey struct {
-	base                             *metrics.TagSet
-	method, url, name, proto, errMsg string
-	status, errCode                  int
-	expected                         bool
+	base                                         *metrics.TagSet
+	method, url, name, proto, errMsg, tlsVersion string
+	status, errCode                              int
+	outcome                                      outcome
 }
 
 // maxCachedRequestTags bounds each VU's cache; scripts that tag every
 // request differently (unique URLs without a name) just miss it.
 const maxCachedRequestTags = 256
 
-func (vu *VU) requestTags(h *result, expected bool) *metrics.TagSet {
-	name := h.url
+func (vu *VU) requestTags(h *result, oc outcome) *metrics.TagSet {
+	u := cleanURL(h.url)
+	name := u
 	if n, ok := h.req.tags["name"]; ok {
 		name = n
+	} else if h.req.name != "" {
+		name = h.req.name
 	}
-	key := requestTagKey{vu.tags, h.method, h.url, name, h.proto, h.errMsg, h.status, h.errCode, expected}
+	key := requestTagKey{vu.tags, h.method, u, name, h.proto, h.errMsg, h.tlsVersion, h.status, h.errCode, oc}
 	cacheable := len(h.req.tags) == 0 || (len(h.req.tags) == 1 && h.req.tags["name"] != "")
 	if ts, ok := vu.requestTagCache[key]; ok && cacheable {
 		return ts
 	}
 	extra := []metrics.Tag{
-		{Key: "method", Value: h.method}, {Key: "url", Value: h.url}, {Key: "name", Value: name},
-		{Key: "status", Value: strconv.Itoa(h.status)}, {Key: "proto", Value: h.proto},
-		{Key: "expected_response", Value: strconv.FormatBool(expected)},
+		{Key: "method", Value: h.method}, {Key: "url", Value: u}, {Key: "name", Value: name},
+		{Key: "status", Value: strconv.Itoa(h.measuredStatus())}, {Key: "proto", Value: h.proto},
+	}
+	if oc != noCallback {
+		extra = append(extra, metrics.Tag{Key: "expected_response", Value: strconv.FormatBool(oc == expectedResponse)})
+	}
+	if h.tlsVersion != "" {
+		extra = append(extra, metrics.Tag{Key: "tls_version", Value: h.tlsVersion})
 	}
 	if h.errCode != 0 {
 		extra = append(extra, metrics.Tag{Key: "error_code", Value: strconv.Itoa(h.errCode)})
@@ -474,4 +646,26 @@ func (vu *VU) requestTags(h *result, expected bool) *metrics.TagSet {
 		vu.requestTagCache[key] = ts
 	}
 	return ts
+}
+
+// cleanURL masks the credentials of a URL (http://user:pass@host/) in
+// tags, as k6 does: "http://****:****@host/". URLs without any, nearly
+// all, are returned as they are, without allocating.
+func cleanURL(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	rest := u[i+3:]
+	at := strings.IndexByte(rest, '@')
+	if at < 0 {
+		return u
+	}
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 && end < at {
+		return u // an @ in the path or query
+	}
+	if strings.IndexByte(rest[:at], ':') >= 0 {
+		return u[:i+3] + "****:****" + rest[at:]
+	}
+	return u[:i+3] + "****" + rest[at:]
 }

@@ -12,50 +12,125 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/dop251/goja"
 )
 
-// UserAgent is sent with every request that does not set its own.
+// UserAgent is sent with every request that does not set its own, unless
+// the userAgent option says otherwise.
 var UserAgent = "throng/dev"
 
-// httpClient is a VU's HTTP client: its own keep-alive connection pool, and
-// counters of the bytes that cross its connections.
+// httpClient is a VU's HTTP client: its own keep-alive connection pool,
+// counters of the bytes that cross its connections, its cookie jar and its
+// response callback.
 type httpClient struct {
-	client         *http.Client
+	cfg      *clientConfig
+	client   *http.Client // HTTP/1.1, and HTTP/2 when TLS negotiates it
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	h2cOnce  sync.Once
+	h2c      atomic.Pointer[http.Client] // cleartext HTTP/2, made on first use
+	ua       []string                    // the User-Agent header value, shared by all requests
+	jar      *cookieJar                  // the VU's jar, emptied at each iteration (cookies.go)
+	callback *statusSet                  // http.setResponseCallback's; nil: none
+	jarProto *goja.Object                // the methods of CookieJar objects, made on first use
+	urlProto *goja.Object                // the same for http.url's URL objects
+
 	sent, received atomic.Int64
 }
 
-func newHTTPClient() *httpClient {
-	c := &httpClient{}
+func newHTTPClient(cfg *clientConfig) *httpClient {
+	c := &httpClient{cfg: cfg, jar: &cookieJar{}, callback: defaultStatuses}
+	c.ua = []string{UserAgent}
+	if cfg.userAgent != nil {
+		c.ua = []string{*cfg.userAgent}
+	}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	transport := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dialer.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countingConn{Conn: conn, c: c}, nil
-		},
-		MaxIdleConnsPerHost: 100, // http.batch runs requests side by side
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: 30 * time.Second,
-		DisableCompression:  true, // as k6: no Accept-Encoding unless the script sends one
-		ForceAttemptHTTP2:   true,
+	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, cfg.mapHost(addr))
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: conn, c: c}, nil
 	}
-	c.client = &http.Client{
-		Transport: transport,
-		// Redirects are followed by do, so that every hop is measured.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	transport := c.transport()
+	transport.ForceAttemptHTTP2 = true // ALPN over TLS, as k6
+	c.client = &http.Client{Transport: transport, CheckRedirect: doNotFollow}
 	return c
 }
 
-// startIteration resets the I/O counters: data_sent and data_received are
-// reported per iteration.
-func (c *httpClient) startIteration() { c.takeIO() }
+// transport is a new transport that dials through the VU's dialer.
+func (c *httpClient) transport() *http.Transport {
+	return &http.Transport{
+		Proxy:               c.proxy(),
+		DialContext:         c.dial,
+		MaxIdleConnsPerHost: 100, // http.batch runs requests side by side
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 30 * time.Second,
+		DisableCompression:  true,              // as k6: no Accept-Encoding unless the script sends one
+		TLSClientConfig:     c.cfg.tls.Clone(), // a copy: the transport adds its ALPN protocols to it
+		DisableKeepAlives:   c.cfg.noConnReuse,
+	}
+}
+
+// proxy is the environment's proxy (HTTP_PROXY, …), except for hosts the
+// hosts option maps: the script said where those are.
+func (c *httpClient) proxy() func(*http.Request) (*url.URL, error) {
+	if len(c.cfg.hosts) == 0 {
+		return http.ProxyFromEnvironment
+	}
+	return func(req *http.Request) (*url.URL, error) {
+		port := req.URL.Port()
+		if port == "" {
+			port = "80"
+			if req.URL.Scheme == "https" {
+				port = "443"
+			}
+		}
+		if addr := net.JoinHostPort(req.URL.Hostname(), port); c.cfg.mapHost(addr) != addr {
+			return nil, nil
+		}
+		return http.ProxyFromEnvironment(req)
+	}
+}
+
+// doNotFollow leaves redirects to do, so that every hop is measured.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// h2cClient speaks HTTP/2 with prior knowledge over cleartext connections
+// (and HTTP/2 over TLS), never HTTP/1.1: a request asks for it with
+// http2: 'h2c', so falling back would hide that the server lacks it.
+func (c *httpClient) h2cClient() *http.Client {
+	c.h2cOnce.Do(func() {
+		t := c.transport()
+		t.Protocols = new(http.Protocols)
+		t.Protocols.SetUnencryptedHTTP2(true)
+		t.Protocols.SetHTTP2(true)
+		c.h2c.Store(&http.Client{Transport: t, CheckRedirect: doNotFollow})
+	})
+	return c.h2c.Load()
+}
+
+// startIteration resets the I/O counters (data_sent and data_received are
+// reported per iteration), empties the cookie jar unless noCookiesReset,
+// and with noVUConnectionReuse closes the connections the last iteration
+// left open.
+func (c *httpClient) startIteration() {
+	c.takeIO()
+	if !c.cfg.noCookiesReset && c.jar.used() {
+		c.jar = &cookieJar{} // a new one: a request still in flight keeps the old
+	}
+	if c.cfg.noVUConnReuse {
+		c.client.CloseIdleConnections()
+		if h2c := c.h2c.Load(); h2c != nil { // an interrupted request may be making it
+			h2c.CloseIdleConnections()
+		}
+	}
+}
 
 func (c *httpClient) takeIO() (sent, received int64) {
 	return c.sent.Swap(0), c.received.Swap(0)
@@ -78,15 +153,23 @@ func (cc *countingConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// request is an HTTP request as the script described it.
+// request is an HTTP request as the script described it. It holds only Go
+// values, so it can be sent from any goroutine (http.batch,
+// http.asyncRequest).
 type request struct {
 	method, url  string
+	name         string // the http.url template, when the URL came from one
 	body         []byte
 	headers      http.Header
 	tags         map[string]string
 	timeout      time.Duration
 	redirects    int
-	responseType string // text, binary or none
+	responseType string          // text, binary or none
+	jar          *cookieJar      // nil: no cookies (jar: null)
+	cookies      []requestCookie // params.cookies, sent before the jar's
+	callback     *statusSet      // which statuses are expected; nil: no callback
+	digest       bool            // auth: 'digest'
+	h2c          bool            // http2: 'h2c'
 }
 
 // result is one HTTP exchange (one hop of a redirect chain) with its
@@ -98,12 +181,14 @@ type result struct {
 	status     int
 	statusText string
 	proto      string
+	tlsVersion string
 	headers    http.Header
 	body       []byte
 	errCode    int
 	errMsg     string
 	end        time.Time
 	timings    timings
+	challenge  bool // the 401 that a digest authentication answers
 }
 
 type timings struct {
@@ -112,6 +197,17 @@ type timings struct {
 
 func (t timings) duration() float64 { return t.sending + t.waiting + t.receiving }
 
+// measuredStatus is the status an exchange's samples carry: 0 when it
+// failed, even after a status line had come (a body cut by a reset or a
+// timeout), so that it counts as failed and as an error, not as a 200;
+// as k6 tags it. The script still sees the status that came.
+func (r *result) measuredStatus() int {
+	if r.errMsg != "" {
+		return 0
+	}
+	return r.status
+}
+
 // do runs the request and follows redirects, returning every hop; the
 // last one is the response the script sees.
 func (c *httpClient) do(ctx context.Context, r *request) []*result {
@@ -119,20 +215,28 @@ func (c *httpClient) do(ctx context.Context, r *request) []*result {
 	defer cancel()
 	method, target, body := r.method, r.url, r.body
 	var hops []*result
+	authorization, redirects := "", 0
 	for {
-		res := c.exchange(ctx, r, method, target, body)
+		res := c.exchange(ctx, r, method, target, body, authorization)
 		hops = append(hops, res)
+		if r.digest && authorization == "" && res.status == http.StatusUnauthorized {
+			if a, ok := digestAuthorization(method, target, res.headers); ok {
+				res.challenge, authorization = true, a
+				continue
+			}
+		}
 		next, ok := redirectTarget(res)
-		if !ok || len(hops) > r.redirects {
+		if !ok || redirects >= r.redirects {
 			return hops
 		}
+		redirects++
 		if res.status == 301 || res.status == 302 || res.status == 303 {
 			if method != http.MethodHead {
 				method = http.MethodGet
 			}
 			body = nil
 		}
-		target = next
+		target, authorization = next, ""
 	}
 }
 
@@ -162,7 +266,7 @@ func redirectTarget(res *result) (string, bool) {
 
 // exchange sends one request and reads the whole response, timing each
 // phase with httptrace.
-func (c *httpClient) exchange(ctx context.Context, r *request, method, target string, body []byte) *result {
+func (c *httpClient) exchange(ctx context.Context, r *request, method, target string, body []byte, authorization string) *result {
 	res := &result{req: r, method: method, url: target}
 	var bodyReader io.Reader
 	if body != nil {
@@ -175,16 +279,12 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 		res.end = time.Now()
 		return res
 	}
-	for k, vs := range r.headers { // into the request's own map: no clone per request
-		req.Header[k] = vs
+	c.prepare(req, r, authorization)
+	client := c.client
+	if r.h2c {
+		client = c.h2cClient()
 	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", UserAgent)
-	}
-	if host := req.Header.Get("Host"); host != "" {
-		req.Host = host
-	}
-	resp, err := c.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		res.end = time.Now()
 		res.errCode, res.errMsg = classify(ctx, err)
@@ -193,16 +293,52 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	}
 	res.status, res.proto, res.headers = resp.StatusCode, resp.Proto, resp.Header
 	res.statusText = resp.Status
-	res.body, err = readBody(resp.Body, resp.ContentLength, r.responseType)
+	if resp.TLS != nil {
+		res.tlsVersion = tlsVersionName(resp.TLS.Version)
+	}
+	if resp.Body != http.NoBody { // HEAD, 204, 304: Content-Length is not the body's
+		res.body, err = readBody(resp.Body, resp.ContentLength, r.responseType)
+	}
 	resp.Body.Close()
+	if enc := resp.Header["Content-Encoding"]; err == nil && len(enc) > 0 && len(res.body) > 0 {
+		if res.body, err = decodeBody(res.body, enc); err != nil {
+			err = &decodeError{err}
+		}
+	}
 	res.end = time.Now()
 	res.timings = tr.timings(monotonicNow())
+	if r.jar != nil && len(resp.Header["Set-Cookie"]) > 0 {
+		r.jar.store(req.URL, resp.Cookies())
+	}
 	if err != nil {
 		res.errCode, res.errMsg = classify(ctx, err)
 	} else if res.status >= 400 {
 		res.errCode = 1000 + res.status
 	}
 	return res
+}
+
+// prepare sets the headers of one hop: the script's, the User-Agent, the
+// cookies and the digest authorization.
+func (c *httpClient) prepare(req *http.Request, r *request, authorization string) {
+	for k, vs := range r.headers { // into the request's own map: no clone per request
+		req.Header[k] = vs
+	}
+	if _, ok := req.Header["User-Agent"]; !ok {
+		req.Header["User-Agent"] = c.ua // Go only reads it
+	}
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host
+	}
+	if len(r.cookies) > 0 || r.jar != nil {
+		addCookies(req, r)
+	}
+	if r.digest {
+		req.URL.User = nil // no basic authentication from the URL
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+	}
 }
 
 // readBody reads the whole body, in one allocation of the announced
@@ -226,6 +362,15 @@ func readBody(body io.Reader, length int64, responseType string) ([]byte, error)
 		buf = append(buf, rest...)
 	}
 	return buf, err
+}
+
+func tlsVersionName(v uint16) string {
+	for name, n := range tlsVersions {
+		if n == v {
+			return name
+		}
+	}
+	return ""
 }
 
 // tracer records the instants of one exchange, as monotonic nanoseconds.
@@ -281,6 +426,7 @@ func span(from, to int64) float64 {
 // which becomes the `error` tag and a line of the summary's errors block.
 func classify(ctx context.Context, err error) (int, string) {
 	var (
+		decErr  *decodeError
 		opErr   *net.OpError
 		dnsErr  *net.DNSError
 		unkAuth x509.UnknownAuthorityError
@@ -288,6 +434,8 @@ func classify(ctx context.Context, err error) (int, string) {
 		recErr  tls.RecordHeaderError
 	)
 	switch {
+	case errors.As(err, &decErr):
+		return 1701, "the response body could not be decompressed"
 	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
 		return 1050, "request timeout"
 	case errors.Is(err, context.Canceled):
@@ -317,6 +465,10 @@ func classify(ctx context.Context, err error) (int, string) {
 		return 1050, "request timeout"
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return 1000, "connection closed before the response ended (EOF)"
+	case strings.Contains(err.Error(), "malformed HTTP"), strings.Contains(err.Error(), "malformed MIME header"):
+		// net/http's parse errors quote what the server sent, which would
+		// make one reason per garbage line; it has no error type for them.
+		return 1000, "malformed HTTP response"
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {

@@ -36,13 +36,17 @@ func (b *Bundle) RunLifecycle(ctx context.Context, name string, data []byte) (re
 	stop := context.AfterFunc(ctx, func() { vu.rt.Interrupt(ErrTimeout) })
 	defer stop()
 	res, err := fn(goja.Undefined(), arg)
+	if vu.loop != nil { // timers or async requests to wait for
+		err = vu.loop.finish(ctx, res, err)
+	}
+	res = settledValue(res) // an async setup's data is what its promise resolved to
 	if err == nil {
 		err = rejection(res)
 	}
 	vu.buf.Flush()
 	if err != nil {
 		var ie *goja.InterruptedError
-		if errors.As(err, &ie) && ctx.Err() != nil {
+		if (errors.As(err, &ie) || errors.Is(err, errInterrupted)) && ctx.Err() != nil { // interrupted in JS, or while the event loop waited
 			return nil, true, fmt.Errorf("%s() %w", name, ErrTimeout)
 		}
 		return nil, true, exceptionError(err)

@@ -21,6 +21,7 @@ var builtinModules = map[string]func(vu *VU) map[string]any{
 	"k6/html":      htmlModule,
 	"k6/data":      dataModule,
 	"k6/utils":     utilsModule, // jslib's k6-utils, see jslibAliases
+	"k6/timers":    timersModule,
 }
 
 // jslibAliases are remote modules that k6 users import and that throng

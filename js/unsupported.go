@@ -25,7 +25,7 @@ import (
 //     still reaches the module through require at run time, and a
 //     function is still only made when the script first touches it.
 //
-// Access through a module's default export (`http.asyncRequest(...)`)
+// Access through a module's default export (`crypto.md4(...)`)
 // cannot be seen at build time; for the k6 APIs listed in
 // unsupportedExports the module object returns a function that throws the
 // same message (see lazyModule.Get).
@@ -38,7 +38,6 @@ var unsupportedModules = map[string]string{
 	"k6/browser":     "browser automation is not implemented",
 	"k6/crypto/x509": "X.509 certificate parsing is not implemented",
 	"k6/secrets":     "secret sources are not implemented; pass secrets with -e NAME=VALUE and read __ENV",
-	"k6/timers":      "timers and the event loop are not implemented",
 	"k6/webcrypto":   "WebCrypto is not implemented; k6/crypto is",
 }
 
@@ -56,17 +55,10 @@ var unsupportedExports = map[string]map[string]string{
 		"randomSeed": "seeding Math.random is not implemented",
 	},
 	"k6/http": {
-		"asyncRequest":        "Promises and the event loop are not implemented; use http.request",
-		"cookieJar":           "cookie jars are not implemented",
-		"CookieJar":           "cookie jars are not implemented",
-		"file":                "multipart file uploads are not implemented",
-		"url":                 "the http.url tagged template is not implemented; set params.tags.name",
-		"expectedStatuses":    "response callbacks are not implemented (200-399 is expected)",
-		"setResponseCallback": "response callbacks are not implemented (200-399 is expected)",
-		"TLS_1_0":             "TLS options are not implemented",
-		"TLS_1_1":             "TLS options are not implemented",
-		"TLS_1_2":             "TLS options are not implemented",
-		"TLS_1_3":             "TLS options are not implemented",
+		"OCSP_STATUS_GOOD":          "OCSP stapling information (res.ocsp) is not implemented",
+		"OCSP_STATUS_REVOKED":       "OCSP stapling information (res.ocsp) is not implemented",
+		"OCSP_STATUS_UNKNOWN":       "OCSP stapling information (res.ocsp) is not implemented",
+		"OCSP_STATUS_SERVER_FAILED": "OCSP stapling information (res.ocsp) is not implemented",
 	},
 	"k6/crypto": {
 		"md4":       "MD4 is not implemented",

@@ -40,6 +40,7 @@ type VU struct {
 
 	requestTagCache map[requestTagKey]*metrics.TagSet
 	derivedTags     map[derivedTagKey]*metrics.TagSet
+	loop            *eventLoop // timers and async requests; nil until the script uses one (eventloop.go)
 }
 
 var errInterrupted = errors.New("iteration interrupted")
@@ -55,12 +56,20 @@ func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
 	if b.cfg.Engine != nil {
 		vu.buf = b.cfg.Engine.NewBuffer()
 	}
-	vu.http = newHTTPClient()
+	var err error
+	if vu.http, err = b.newHTTPClient(); err != nil {
+		return nil, err
+	}
 	if err := vu.setGlobals(); err != nil {
 		return nil, err
 	}
 	if err := vu.runInit(); err != nil {
 		return nil, err
+	}
+	if vu.loop != nil { // the init context set timers
+		if err := vu.loop.finish(ctx, nil, nil); err != nil {
+			return nil, exceptionError(err)
+		}
 	}
 	vu.inInit = false
 	return vu, nil
@@ -79,6 +88,7 @@ func (vu *VU) setGlobals() error {
 			return err
 		}
 	}
+	vu.lazyGlobals() // setTimeout & co., made on first use (eventloop.go)
 	return nil
 }
 
@@ -136,6 +146,9 @@ func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
 	start := time.Now()
 	var res goja.Value
 	res, err = fn(goja.Undefined(), vu.setupArg())
+	if vu.loop != nil { // only for scripts that have used timers or async requests
+		err = vu.loop.finish(ctx, res, err)
+	}
 	if err == nil {
 		err = rejection(res)
 	}
@@ -153,6 +166,7 @@ func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
 		// context's Done closes a moment before its AfterFuncs are started,
 		// so a sleep can see the end before stop() can.)
 		vu.rt.ClearInterrupt()
+		resetInterruptedVM(vu.rt) // see goja_interrupt.go
 		vu.endIteration(start, false)
 		return false
 	}

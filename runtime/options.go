@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("empty duration")
 	}
 	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		// NaN, Inf and 1e300 parse as floats; converted, they would wrap
+		// to a negative duration.
+		if ns := secs * float64(time.Second); math.IsNaN(ns) || math.Abs(ns) >= 1<<63 {
+			return 0, fmt.Errorf("invalid duration %q: %s", s, errDurationRange)
+		}
 		return time.Duration(secs * float64(time.Second)), nil
 	}
 	var days time.Duration
@@ -53,6 +59,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		n, err := strconv.ParseUint(s[:i], 10, 32)
 		if err != nil {
 			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		if n > math.MaxInt64/uint64(24*time.Hour) {
+			return 0, fmt.Errorf("invalid duration %q: %s", s, errDurationRange)
 		}
 		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
 		if s == "" {
@@ -63,8 +72,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q: want a number with a unit such as 500ms, 30s, 1m30s, 2h", s)
 	}
+	if d > math.MaxInt64-days {
+		return 0, fmt.Errorf("invalid duration %q: %s", s, errDurationRange)
+	}
 	return days + d, nil
 }
+
+// errDurationRange is why a duration past time.Duration's range is refused.
+const errDurationRange = "out of range (at most about 292 years)"
 
 // Options are the run options that this version understands, as they come
 // from the script's `export const options`, the environment and the command
@@ -87,6 +102,21 @@ type Options struct {
 	ExecutionSegmentSequence *string `json:"executionSegmentSequence,omitempty"`
 	NoSetup                  *bool   `json:"noSetup,omitempty"`
 	NoTeardown               *bool   `json:"noTeardown,omitempty"`
+	// HTTP options, as k6 names them; the VUs' HTTP clients read them from
+	// the consolidated options (js/http_options.go), so they only need to
+	// pass through here. HTTP2 ("h2c") is throng's own.
+	MaxRedirects          *int64            `json:"maxRedirects,omitempty"`
+	UserAgent             *string           `json:"userAgent,omitempty"`
+	Batch                 *int64            `json:"batch,omitempty"`
+	BatchPerHost          *int64            `json:"batchPerHost,omitempty"`
+	DiscardResponseBodies *bool             `json:"discardResponseBodies,omitempty"`
+	InsecureSkipTLSVerify *bool             `json:"insecureSkipTLSVerify,omitempty"`
+	TLSVersion            json.RawMessage   `json:"tlsVersion,omitempty"` // "tls1.2" or {"min": …, "max": …}
+	Hosts                 map[string]string `json:"hosts,omitempty"`
+	NoConnectionReuse     *bool             `json:"noConnectionReuse,omitempty"`
+	NoVUConnectionReuse   *bool             `json:"noVUConnectionReuse,omitempty"`
+	NoCookiesReset        *bool             `json:"noCookiesReset,omitempty"`
+	HTTP2                 *string           `json:"http2,omitempty"`
 }
 
 // DefaultLifecycleTimeout is k6's default for setupTimeout and
@@ -120,6 +150,10 @@ func ParseOptions(raw []byte) (Options, error) {
 		"setupTimeout": &o.SetupTimeout, "teardownTimeout": &o.TeardownTimeout,
 		"executionSegment": &o.ExecutionSegment, "executionSegmentSequence": &o.ExecutionSegmentSequence,
 		"noSetup": &o.NoSetup, "noTeardown": &o.NoTeardown,
+		"maxRedirects": &o.MaxRedirects, "userAgent": &o.UserAgent, "batch": &o.Batch, "batchPerHost": &o.BatchPerHost,
+		"discardResponseBodies": &o.DiscardResponseBodies, "insecureSkipTLSVerify": &o.InsecureSkipTLSVerify,
+		"tlsVersion": &o.TLSVersion, "hosts": &o.Hosts, "noConnectionReuse": &o.NoConnectionReuse,
+		"noVUConnectionReuse": &o.NoVUConnectionReuse, "noCookiesReset": &o.NoCookiesReset, "http2": &o.HTTP2,
 	} {
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -45,6 +46,7 @@ type compatCase struct {
 	served     map[string]int64  // target path → requests it must have served
 	files      map[string]string // file under OUT_DIR → a substring of it
 	errors     map[string]int64  // summary errors block: reason substring → count
+	protos     map[string]int64  // protocol ("HTTP/2.0") → requests the targets served with it
 }
 
 // passed is a check that passed n times and never failed.
@@ -205,7 +207,95 @@ var compatCases = map[string]compatCase{
 	},
 	"unsupported_export.js": {
 		exit:   107,
-		stderr: []string{"unsupported_export.js:3:", "k6/http.asyncRequest is not supported by throng"},
+		stderr: []string{"unsupported_export.js:2:", "k6.randomSeed is not supported by throng"},
+	},
+	"http_cookies.js": {
+		checks: map[string][2]int64{"::jar starts empty": passed(4), "::redirected home with the session": passed(4),
+			"::res.cookies": passed(4), "::jar holds them": passed(4), "::params.cookies": passed(4), "::deleted": passed(4)},
+		metrics: map[string]float64{"http_reqs.count": 24, "http_req_failed.passes": 0},
+		served:  map[string]int64{"/cookies": 16, "/session": 8},
+	},
+	"http_redirects.js": {
+		checks: map[string][2]int64{"::followed 2 hops": passed(2), "::stopped by maxRedirects": passed(2),
+			"::params.redirects overrides": passed(2), "::redirects: 0 returns the redirect": passed(2)},
+		metrics:    map[string]float64{"http_reqs.count": 24, "http_reqs{status:302}.count": 20, "http_reqs{status:200}.count": 4},
+		thresholds: map[string]bool{"http_reqs{status:302} count==20": true, "http_reqs{status:200} count==4": true},
+		served:     map[string]int64{"/redirect": 24},
+	},
+	"http_multipart.js": {
+		checks: map[string][2]int64{"::uploaded": passed(2), "::form field": passed(2), "::text file": passed(2),
+			"::binary file": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 2},
+		served:  map[string]int64{"/upload": 2},
+	},
+	"http_url_names.js": {
+		checks:  map[string][2]int64{"::user found": passed(6), "::tags.name": passed(3)},
+		metrics: map[string]float64{"http_reqs.count": 9, "http_reqs{name:${}/users/${}}.count": 6, "http_reqs{name:UserByID}.count": 3},
+		thresholds: map[string]bool{"http_reqs{name:${}/users/${}} count==6": true,
+			"http_req_duration{name:${}/users/${}} p(95)<10000": true, "http_reqs{name:UserByID} count==3": true},
+		served: map[string]int64{"/users": 9},
+	},
+	"http_expected_statuses.js": {
+		checks: map[string][2]int64{"::404 is expected here": passed(2), "::201 too": passed(2),
+			"::one request expects a 409": passed(2), "::500 is not expected": passed(2), "::not judged": passed(2)},
+		// 4 judged requests an iteration, the 500 failed; the 503 is not judged.
+		metrics: map[string]float64{"http_reqs.count": 10, "http_req_failed.passes": 2, "http_req_failed.fails": 6,
+			"http_reqs{expected_response:true}.count": 6},
+		thresholds: map[string]bool{"http_req_failed rate<0.3": true, "http_reqs{expected_response:true} count==6": true},
+		served:     map[string]int64{"/status": 10},
+	},
+	"http_compression.js": {
+		checks: map[string][2]int64{"::gzip decoded": passed(2), "::deflate decoded": passed(2), "::br decoded": passed(2),
+			"::zstd decoded": passed(2), "::gzip request body": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 10, "http_req_failed.passes": 0},
+		served:  map[string]int64{"/compressed": 8, "/gunzip": 2},
+	},
+	"http2_h2c.js": {
+		checks:     map[string][2]int64{"::spoke HTTP/2": passed(6), "::batch over HTTP/2": passed(6)},
+		metrics:    map[string]float64{"http_reqs.count": 18, "http_reqs{proto:HTTP/2.0}.count": 18},
+		thresholds: map[string]bool{"http_reqs{proto:HTTP/2.0} count==18": true},
+		served:     map[string]int64{"/proto": 6, "/items": 6, "/echo": 6},
+		protos:     map[string]int64{"HTTP/2.0": 18},
+	},
+	"timers.js": {
+		checks: map[string][2]int64{"::cleared timer never ran": passed(2), "::k6/timers": passed(2),
+			"::interval stopped after 3": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 6, "iterations.count": 2},
+		served:  map[string]int64{"/echo": 6},
+	},
+	"async_request.js": {
+		checks: map[string][2]int64{"::awaited response": passed(4), "::side by side": passed(4), "::post body": passed(4),
+			"::an error status resolves too": passed(4)},
+		metrics: map[string]float64{"http_reqs.count": 16, "iterations.count": 4, "http_req_failed.passes": 4},
+		served:  map[string]int64{"/items": 4, "/users": 4, "/echo": 4, "/status": 4},
+	},
+	"http_batch_per_host.js": {
+		checks:  map[string][2]int64{"::all answered": passed(1), "::at most 2 at once": passed(1)},
+		metrics: map[string]float64{"http_reqs.count": 7},
+		served:  map[string]int64{"/barrier": 7},
+	},
+	"http_hosts.js": {
+		checks: map[string][2]int64{"::shop.test reached": passed(2), "::url keeps the name": passed(2),
+			"::host:port mapped": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 4},
+		served:  map[string]int64{"/items": 2, "/users": 2},
+	},
+	"http_auth.js": {
+		checks:     map[string][2]int64{"::basic authenticated": passed(2), "::digest authenticated": passed(2)},
+		metrics:    map[string]float64{"http_reqs.count": 6, "http_req_failed.passes": 0},
+		thresholds: map[string]bool{"http_req_failed rate==0": true},
+		served:     map[string]int64{"/basic-auth": 2, "/digest-auth": 4},
+	},
+	"http_tls.js": {
+		checks:  map[string][2]int64{"::HTTP/2 over TLS": passed(2), "::TLS 1.3": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 2, "http_req_failed.passes": 0},
+		served:  map[string]int64{"/proto": 2},
+		protos:  map[string]int64{"HTTP/2.0": 2},
+	},
+	"http_tls_verify.js": {
+		checks:  map[string][2]int64{"::refused, not crashed": passed(2)},
+		metrics: map[string]float64{"http_reqs.count": 2, "http_req_failed.passes": 2},
+		errors:  map[string]int64{"x509: unknown certificate authority": 2},
 	},
 }
 
@@ -241,7 +331,7 @@ func runCompatCase(t *testing.T, target *compatTarget, name string, c compatCase
 	out := t.TempDir()
 	export := filepath.Join(out, "export.json")
 	args := []string{"run", "-q", "--no-color", "--summary-export", export, "--summary-trend-stats", "avg,min,med,max,p(95),count",
-		"-e", "BASE_URL=" + target.URL, "-e", "OUT_DIR=" + out}
+		"-e", "BASE_URL=" + target.URL, "-e", "TLS_URL=" + target.tls.URL, "-e", "OUT_DIR=" + out}
 	args = append(append(args, c.args...), filepath.Join(compatDir, name))
 	r := runCLI(t, nil, nil, args...)
 	if r.code != c.exit {
@@ -260,6 +350,11 @@ func runCompatCase(t *testing.T, target *compatTarget, name string, c compatCase
 	for path, want := range c.served {
 		if got := target.count(path); got != want {
 			t.Errorf("the target served %s %d times, want %d (all: %v)", path, got, want, target.counts())
+		}
+	}
+	for proto, want := range c.protos {
+		if got := target.protoCount(proto); got != want {
+			t.Errorf("the targets served %d requests over %s, want %d", got, proto, want)
 		}
 	}
 	for file, want := range c.files {
@@ -355,17 +450,21 @@ func compareThresholds(t *testing.T, ex *summary.Export, want map[string]bool) {
 // with endpoints for the corpus's scripts to exercise, counting what it
 // serves by first path segment ("/users/3" counts as "/users").
 type compatTarget struct {
-	*httptest.Server
-	mu     sync.Mutex
-	served map[string]int64
+	*httptest.Server                  // HTTP/1.1 and cleartext HTTP/2 (h2c) on one port
+	tls              *httptest.Server // the same endpoints over TLS, HTTP/2 by ALPN, self-signed
+	mu               sync.Mutex
+	served           map[string]int64
+	protos           map[string]int64 // requests served per protocol
+	inflight, most   int              // /barrier requests in flight, and the most seen at once
 }
 
 // compatSecret is the HMAC key the corpus's crypto script signs with.
 const compatSecret = "compat-secret"
 
 func newCompatTarget(t *testing.T) *compatTarget {
-	c := &compatTarget{served: map[string]int64{}}
+	c := &compatTarget{served: map[string]int64{}, protos: map[string]int64{}}
 	mux := http.NewServeMux()
+	c.httpFeatures(mux)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"total": 2, "items": []map[string]any{
@@ -437,14 +536,25 @@ func newCompatTarget(t *testing.T) *compatTarget {
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"id": r.PathValue("id"), "name": "user " + r.PathValue("id")})
 	})
-	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		c.mu.Lock()
 		c.served["/"+first]++
+		c.protos[r.Proto]++
 		c.mu.Unlock()
 		mux.ServeHTTP(w, r)
-	}))
+	})
+	c.Server = httptest.NewUnstartedServer(handler)
+	c.Config.Protocols = new(http.Protocols)
+	c.Config.Protocols.SetHTTP1(true)
+	c.Config.Protocols.SetUnencryptedHTTP2(true)
+	c.Start()
 	t.Cleanup(c.Close)
+	c.tls = httptest.NewUnstartedServer(handler)
+	c.tls.EnableHTTP2 = true
+	c.tls.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes of http_tls_verify.js
+	c.tls.StartTLS()
+	t.Cleanup(c.tls.Close)
 	return c
 }
 
@@ -471,7 +581,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (c *compatTarget) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.served = map[string]int64{}
+	c.served, c.protos, c.inflight, c.most = map[string]int64{}, map[string]int64{}, 0, 0
+}
+
+func (c *compatTarget) protoCount(proto string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.protos[proto]
 }
 
 func (c *compatTarget) count(path string) int64 {
