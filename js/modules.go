@@ -1,6 +1,7 @@
 package js
 
 import (
+	"path"
 	"sort"
 	"strings"
 
@@ -51,7 +52,8 @@ func (vu *VU) require(name string) goja.Value {
 	build, ok := builtinModules[canonical]
 	if !ok {
 		if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-			vu.throw("remote module %q: throng does not fetch modules over the network; bundle it locally (the built-in modules are %s)", name, moduleList())
+			vu.throw("remote module %q: throng does not fetch modules over the network, at run time or before; vendor it: download it once into your repository (curl -o lib/%s %s) and import it by relative path ('./lib/%s'). The built-in modules are %s",
+				name, path.Base(name), name, path.Base(name), moduleList())
 		}
 		vu.throw("unknown module %q: the built-in modules are %s", name, moduleList())
 	}
