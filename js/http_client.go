@@ -59,7 +59,8 @@ func newHTTPClient(cfg *clientConfig) *httpClient {
 	}
 	transport := c.transport()
 	transport.ForceAttemptHTTP2 = true // ALPN over TLS, as k6
-	c.client = &http.Client{Transport: transport, CheckRedirect: doNotFollow}
+	vt := &vuTransport{h1: &h1Transport{dial: c.dial}, std: transport, plain: !cfg.noConnReuse}
+	c.client = &http.Client{Transport: vt, CheckRedirect: doNotFollow}
 	return c
 }
 

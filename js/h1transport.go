@@ -1,0 +1,265 @@
+package js
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// h1Transport sends plain-HTTP/1.1 requests on the calling goroutine.
+//
+// net/http's Transport gives every connection a reader and a writer
+// goroutine and hands each request and response between them over
+// channels: four goroutine switches per request, which on loopback cost
+// more CPU than the request itself. A VU sends one request at a time on
+// connections of its own, so it can write the request and read the
+// response itself, as wrk does. Everything else (TLS, HTTP/2, proxies)
+// stays with net/http's Transport: vuTransport chooses per request.
+//
+// It calls the request's httptrace hooks where Transport would, so the
+// timings are measured the same way, and dials through the VU's dialer,
+// so bytes are counted and hosts mapped as before.
+type h1Transport struct {
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	mu   sync.Mutex // http.batch sends from several goroutines
+	idle map[string][]*h1Conn
+}
+
+// h1Conn is a kept-alive connection and its buffers.
+type h1Conn struct {
+	conn      net.Conn
+	r         *bufio.Reader
+	w         *bufio.Writer
+	idleSince time.Time
+}
+
+// Limits as the VU's Transport has them.
+const (
+	h1MaxIdlePerHost = 100
+	h1IdleTimeout    = 90 * time.Second
+)
+
+// aLongTimeAgo, as a deadline, makes a blocked read or write return.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// RoundTrip implements http.RoundTripper.
+func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	addr := canonicalAddr(req)
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.conn(req.Context(), addr)
+		if err != nil {
+			return nil, err
+		}
+		resp, err, retry := t.exchange(req, c, addr, reused)
+		if err == nil || !retry || attempt > 0 {
+			return resp, err
+		}
+		// The server had closed the idle connection before reading the
+		// request: send it again on a new one, as net/http does.
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// exchange writes req on c and reads the response head. retry says the
+// request may be sent again: c was a reused connection that failed
+// before any byte of a response came.
+func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool) (resp *http.Response, err error, retry bool) {
+	ctx := req.Context()
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.GotConn != nil {
+		trace.GotConn(httptrace.GotConnInfo{Conn: c.conn, Reused: reused})
+	}
+	// Cancelling the request unblocks the reads and writes; the connection
+	// is then closed, never reused.
+	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) })
+	fail := func(err error, retry bool) (*http.Response, error, bool) {
+		stop()
+		c.conn.Close()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr, false
+		}
+		return nil, err, retry && reused && (req.Body == nil || req.GetBody != nil)
+	}
+	err = req.Write(c.w)
+	if err == nil {
+		err = c.w.Flush()
+	}
+	if trace != nil && trace.WroteRequest != nil {
+		trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+	}
+	if err != nil {
+		return fail(err, isClosedConn(err))
+	}
+	if _, err := c.r.Peek(1); err != nil {
+		return fail(err, isClosedConn(err))
+	}
+	if trace != nil && trace.GotFirstResponseByte != nil {
+		trace.GotFirstResponseByte()
+	}
+	for {
+		resp, err = http.ReadResponse(c.r, req)
+		if err != nil {
+			return fail(err, false)
+		}
+		// 1xx responses (but 101) precede the real one.
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
+	}
+	keep := !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols
+	body := &h1Body{ReadCloser: resp.Body, t: t, c: c, addr: addr, keep: keep, stop: stop}
+	if resp.Body == http.NoBody { // HEAD, 204, 304: done already; callers test for NoBody
+		body.eof = true
+		body.Close()
+		return resp, nil, false
+	}
+	resp.Body = body
+	return resp, nil, false
+}
+
+// conn takes an idle connection to addr, or dials one.
+func (t *h1Transport) conn(ctx context.Context, addr string) (*h1Conn, bool, error) {
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.GetConn != nil {
+		trace.GetConn(addr)
+	}
+	if c := t.takeIdle(addr); c != nil {
+		return c, true, nil
+	}
+	conn, err := t.dial(ctx, "tcp", addr) // the dialer reports ConnectStart/Done
+	if err != nil {
+		return nil, false, err
+	}
+	return &h1Conn{conn: conn, r: bufio.NewReaderSize(conn, 4096), w: bufio.NewWriterSize(conn, 4096)}, false, nil
+}
+
+func (t *h1Transport) takeIdle(addr string) *h1Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for conns := t.idle[addr]; len(conns) > 0; conns = t.idle[addr] {
+		c := conns[len(conns)-1]
+		t.idle[addr] = conns[:len(conns)-1]
+		if time.Since(c.idleSince) < h1IdleTimeout {
+			return c
+		}
+		c.conn.Close()
+	}
+	return nil
+}
+
+// putIdle keeps c for the next request to addr.
+func (t *h1Transport) putIdle(addr string, c *h1Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idle == nil {
+		t.idle = map[string][]*h1Conn{}
+	}
+	if len(t.idle[addr]) >= h1MaxIdlePerHost {
+		c.conn.Close()
+		return
+	}
+	c.idleSince = time.Now()
+	t.idle[addr] = append(t.idle[addr], c)
+}
+
+// CloseIdleConnections closes the kept-alive connections.
+func (t *h1Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for addr, conns := range t.idle {
+		for _, c := range conns {
+			c.conn.Close()
+		}
+		delete(t.idle, addr)
+	}
+}
+
+// h1Body gives the connection back once the body has been read to its
+// end, and closes it if the body is closed before that.
+type h1Body struct {
+	io.ReadCloser
+	t    *h1Transport
+	c    *h1Conn
+	addr string
+	keep bool
+	stop func() bool
+	eof  bool
+	done bool
+}
+
+func (b *h1Body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+// Close implements io.Closer.
+func (b *h1Body) Close() error {
+	if b.done {
+		return nil
+	}
+	b.done = true
+	err := b.ReadCloser.Close()
+	// stop fails when the request's context has ended: the deadline that
+	// cancelled it is set, or about to be, on the connection.
+	if b.stop() && b.keep && b.eof && err == nil && b.c.r.Buffered() == 0 {
+		b.t.putIdle(b.addr, b.c)
+		return nil
+	}
+	b.c.conn.Close()
+	return err
+}
+
+// isClosedConn reports whether err says the server closed or reset the
+// connection: on a reused connection, it had closed it while idle.
+func isClosedConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// canonicalAddr is the host:port to connect to for req.
+func canonicalAddr(req *http.Request) string {
+	port := req.URL.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(req.URL.Hostname(), port)
+}
+
+// vuTransport sends plain HTTP/1.1 through h1Transport and everything
+// else (https, proxied requests, no keep-alive) through net/http's.
+type vuTransport struct {
+	h1    *h1Transport
+	std   *http.Transport
+	plain bool // the fast path may be used at all
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *vuTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.plain && req.URL.Scheme == "http" {
+		if proxy, err := t.std.Proxy(req); err == nil && proxy == nil {
+			return t.h1.RoundTrip(req)
+		}
+	}
+	return t.std.RoundTrip(req)
+}
+
+// CloseIdleConnections closes both transports' kept-alive connections.
+func (t *vuTransport) CloseIdleConnections() {
+	t.h1.CloseIdleConnections()
+	t.std.CloseIdleConnections()
+}
