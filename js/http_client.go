@@ -30,7 +30,8 @@ var UserAgent = "throng/dev"
 // response callback.
 type httpClient struct {
 	cfg      *clientConfig
-	client   *http.Client // HTTP/1.1, and HTTP/2 when TLS negotiates it
+	client   atomic.Pointer[http.Client] // HTTP/1.1, and HTTP/2 when TLS negotiates it; made on first use
+	once     sync.Once
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	h2cOnce  sync.Once
 	h2c      atomic.Pointer[http.Client] // cleartext HTTP/2, made on first use
@@ -57,11 +58,20 @@ func newHTTPClient(cfg *clientConfig) *httpClient {
 		}
 		return &countingConn{Conn: conn, c: c}, nil
 	}
-	transport := c.transport()
-	transport.ForceAttemptHTTP2 = true // ALPN over TLS, as k6
-	vt := &vuTransport{h1: &h1Transport{dial: c.dial}, std: transport, plain: !cfg.noConnReuse}
-	c.client = &http.Client{Transport: vt, CheckRedirect: doNotFollow}
 	return c
+}
+
+// netClient is the VU's net/http client, made on its first request: the
+// transports are most of a client's memory, and a VU that only sleeps
+// (or that only ever uses h2c) never needs them.
+func (c *httpClient) netClient() *http.Client {
+	c.once.Do(func() {
+		transport := c.transport()
+		transport.ForceAttemptHTTP2 = true // ALPN over TLS, as k6
+		vt := &vuTransport{h1: &h1Transport{dial: c.dial}, std: transport, plain: !c.cfg.noConnReuse}
+		c.client.Store(&http.Client{Transport: vt, CheckRedirect: doNotFollow})
+	})
+	return c.client.Load()
 }
 
 // transport is a new transport that dials through the VU's dialer.
@@ -126,7 +136,9 @@ func (c *httpClient) startIteration() {
 		c.jar = &cookieJar{} // a new one: a request still in flight keeps the old
 	}
 	if c.cfg.noVUConnReuse {
-		c.client.CloseIdleConnections()
+		if client := c.client.Load(); client != nil { // an interrupted request may be making it
+			client.CloseIdleConnections()
+		}
 		if h2c := c.h2c.Load(); h2c != nil { // an interrupted request may be making it
 			h2c.CloseIdleConnections()
 		}
@@ -281,7 +293,7 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 		return res
 	}
 	c.prepare(req, r, authorization)
-	client := c.client
+	client := c.netClient()
 	if r.h2c {
 		client = c.h2cClient()
 	}
