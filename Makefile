@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 DEMO_VUS      ?= 10
 DEMO_DURATION ?= 30s
 
-.PHONY: help build test lint demo bench gobench
+.PHONY: help build test lint demo bench gobench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,7 +28,23 @@ endif
 test: lint ## gofmt and vet checks, every test (race detector, real InfluxDB and Prometheus), a short fuzz
 	$(TEST_WRAP) $(GO) test -race -count=1 -timeout 8m ./...
 	cd examples/k8s && $(GO) test -count=1 -timeout 5m ./...
-	$(GO) test -run '^$$' -fuzz FuzzParseThreshold -fuzztime 5s ./metrics
+	$(MAKE) --no-print-directory fuzz FUZZTIME=1s
+
+# Every fuzz target, as package:Target. make fuzz runs each for FUZZTIME;
+# make test runs each for 1s. What a run finds is saved under the
+# package's testdata/fuzz and replayed by every go test from then on.
+# Minimizing each new input is kept to 1s: with go's default (60s) the
+# summary exports, kilobytes of JSON, spend a whole run being minimized.
+FUZZ_TARGETS := ./metrics:FuzzParseThreshold ./metrics:FuzzParseThresholds ./metrics:FuzzHistogramFromData \
+	./runtime:FuzzParseDuration ./runtime:FuzzParseOptions ./runtime:FuzzParseSegment \
+	./outputs/summary:FuzzMergeExports ./js:FuzzCompile
+FUZZTIME ?= 30s
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $${t%%:*}; \
+	done
 
 lint: ## fail on gofmt drift and go vet findings
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -83,7 +83,7 @@ func compile(path string) (prg *goja.Program, hash string, err error) {
 		return nil, "", fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))
 	}
 	code, _ := cheapInterop(string(res.OutputFiles[0].Contents))
-	code = wrapperHead + code + "\n})"
+	code = wrapperHead + commentHashbang(code) + "\n})"
 	if prg, err = goja.Compile(abs, code, false); err != nil {
 		return nil, "", fmt.Errorf("compiling %s: %w", path, err)
 	}
@@ -94,6 +94,22 @@ func compile(path string) (prg *goja.Program, hash string, err error) {
 // wrapperHead opens the function the bundle runs in, on the bundle's
 // first line so that the source map still lines up.
 const wrapperHead = "(function(module, exports, require){"
+
+// commentHashbang replaces the hashbang line that esbuild keeps at the
+// top of the bundle ("#!/usr/bin/env k6") by an empty comment, keeping
+// the line so that the source map still lines up: behind wrapperHead it
+// is no longer the start of the program, the only place JavaScript
+// allows it, and goja would refuse the script. (Its text goes too:
+// esbuild passes it on byte for byte, invalid UTF-8 included.)
+func commentHashbang(code string) string {
+	if !strings.HasPrefix(code, "#!") {
+		return code
+	}
+	if i := strings.IndexByte(code, '\n'); i >= 0 {
+		return "//" + code[i:]
+	}
+	return "//"
+}
 
 // builtinMarker is a property that only throng's built-in module objects
 // have (true); see cheapInterop.

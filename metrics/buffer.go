@@ -40,6 +40,6 @@ func (b *Buffer) Flush() {
 	if b == nil || len(b.batch) == 0 {
 		return
 	}
-	b.engine.in <- b.batch
+	b.engine.send(b.batch)
 	b.batch = nil // taken from the pool at the next Add: idle VUs hold no batch
 }

@@ -34,6 +34,11 @@ type Engine struct {
 	root        *Group
 	statusCodes map[string]int64
 	errors      map[string]int64
+
+	// sending guards in against Stop: senders hold it for reading, Stop
+	// for writing, so that no batch is sent on a closed channel.
+	sending sync.RWMutex
+	stopped bool
 }
 
 // NewEngine returns an engine for the metrics of b's registry.
@@ -59,6 +64,18 @@ func (e *Engine) NewBuffer() *Buffer { return &Buffer{engine: e} }
 // Push hands one batch to the engine, for producers without a Buffer.
 func (e *Engine) Push(batch []Sample) {
 	if len(batch) > 0 {
+		e.send(batch)
+	}
+}
+
+// send hands a batch to the engine's goroutine. Once Stop is called the
+// results are final, and a batch sent later is dropped: the requests a
+// script's handleSummary makes, say, which no result includes (sending it
+// on the closed channel would crash the run).
+func (e *Engine) send(batch []Sample) {
+	e.sending.RLock()
+	defer e.sending.RUnlock()
+	if !e.stopped {
 		e.in <- batch
 	}
 }
@@ -81,10 +98,15 @@ func (e *Engine) Start() {
 	}()
 }
 
-// Stop waits until every batch pushed so far is consumed. No producer may
-// push after Stop is called.
+// Stop waits until every batch pushed so far is consumed. Batches pushed
+// after it are dropped (see send).
 func (e *Engine) Stop() {
-	close(e.in)
+	e.sending.Lock()
+	if !e.stopped {
+		e.stopped = true
+		close(e.in)
+	}
+	e.sending.Unlock()
 	<-e.done
 }
 

@@ -3,6 +3,8 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"slices"
 )
 
 // Histogram is a log-linear histogram of float64 values: bucket i holds the
@@ -256,19 +258,40 @@ func HistogramFromData(d HistogramData) (*Histogram, error) {
 	if d.Alpha != histAlpha {
 		return nil, fmt.Errorf("histogram alpha %v: this version of throng reads only %v", d.Alpha, histAlpha)
 	}
+	for _, b := range []struct {
+		name string
+		data BucketsData
+	}{{"positive", d.Positive}, {"negative", d.Negative}} {
+		if err := b.data.check(); err != nil {
+			return nil, fmt.Errorf("histogram %s buckets: %w", b.name, err)
+		}
+	}
 	h := &Histogram{count: d.Count, sum: d.Sum, min: d.Min, max: d.Max, zeros: d.Zeros,
 		pos: buckets{d.Positive.Offset, append([]uint64(nil), d.Positive.Counts...)},
 		neg: buckets{d.Negative.Offset, append([]uint64(nil), d.Negative.Counts...)},
 	}
-	total := h.zeros
-	for _, c := range h.pos.counts {
-		total += c
+	total, carry := h.zeros, uint64(0)
+	for _, c := range slices.Concat(h.pos.counts, h.neg.counts) {
+		var overflow uint64
+		total, overflow = bits.Add64(total, c, 0)
+		carry |= overflow
 	}
-	for _, c := range h.neg.counts {
-		total += c
-	}
-	if total != h.count {
-		return nil, fmt.Errorf("histogram count %d does not match its buckets (%d)", h.count, total)
+	if total != h.count || carry != 0 {
+		return nil, fmt.Errorf("histogram count %d does not match its buckets", h.count)
 	}
 	return h, nil
+}
+
+// check rejects buckets that Add cannot have made: indices outside those
+// of the magnitudes 1e-9…1e18. Merging such a store into another would
+// allocate every counter in between (an offset of 1e12 is terabytes).
+func (b BucketsData) check() error {
+	if len(b.Counts) == 0 {
+		return nil
+	}
+	lowest, highest := bucketIndex(minIndexable), bucketIndex(maxIndexable)
+	if b.Offset < lowest || b.Offset > highest || len(b.Counts)-1 > highest-b.Offset {
+		return fmt.Errorf("%d counters from index %d do not fit in the indices %d…%d", len(b.Counts), b.Offset, lowest, highest)
+	}
+	return nil
 }

@@ -319,11 +319,19 @@ func parseDelay(raw json.RawMessage) (time.Duration, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%q is not a duration such as \"10s\"", s)
 		}
+		if d < 0 {
+			return 0, fmt.Errorf("%q is negative", s)
+		}
 		return d, nil
 	}
 	var ms float64
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		return 0, fmt.Errorf("%s is not a duration", raw)
+	}
+	// A negative delay, or one that wraps past time.Duration's range,
+	// would make the abort immediate.
+	if ns := ms * float64(time.Millisecond); ns < 0 || ns >= 1<<63 {
+		return 0, fmt.Errorf("%s milliseconds is negative or too long", raw)
 	}
 	return time.Duration(ms * float64(time.Millisecond)), nil
 }

@@ -94,7 +94,21 @@ func (b *BaseConfig) problems() *problems {
 	p.check(scenarioName.MatchString(b.Name), "the name must match %s", scenarioName)
 	p.check(b.StartTime >= 0, "startTime must not be negative, got %s", fmtDur(b.StartTime))
 	p.check(b.GracefulStop >= 0, "gracefulStop must not be negative, got %s", fmtDur(b.GracefulStop))
+	p.notTooLong("startTime", b.StartTime)
+	p.notTooLong("gracefulStop", b.GracefulStop)
 	return p
+}
+
+// maxScenarioTime bounds every duration of a scenario, and the sum of its
+// stages. A scenario's times are added up (startTime + stages +
+// gracefulStop + gracefulRampDown), and a sum past time.Duration's 292
+// years would wrap to a negative run time; a decade is longer than any
+// test.
+const maxScenarioTime = Duration(10 * 365 * 24 * time.Hour)
+
+// notTooLong checks that d is at most maxScenarioTime.
+func (p *problems) notTooLong(field string, d Duration) {
+	p.check(d <= maxScenarioTime, "%s must be at most 10 years, got %s", field, fmtDur(d))
 }
 
 // describe ends a banner line as k6 does: the executor's facts, then exec
@@ -135,16 +149,22 @@ func (p *problems) check(ok bool, format string, args ...any) {
 func (p *problems) atLeastOneSecond(field string, d Duration) {
 	p.check(d != 0, "%s is required (at least 1s)", field)
 	p.check(d == 0 || d >= Duration(time.Second), "%s must be at least 1s, got %s", field, fmtDur(d))
+	p.notTooLong(field, d)
 }
 
 // stages checks the stages of a ramping executor.
 func (p *problems) stages(stages []Stage) {
 	p.check(len(stages) > 0, "stages must hold at least one stage")
+	var total Duration // summed without overflow: it stops past the bound
 	for i, st := range stages {
 		p.check(st.Duration >= 0, "stages[%d].duration must not be negative, got %s", i, fmtDur(st.Duration))
 		p.check(st.Target >= 0, "stages[%d].target must not be negative, got %d", i, st.Target)
+		if st.Duration > 0 && total <= maxScenarioTime {
+			total += min(st.Duration, maxScenarioTime+1)
+		}
 	}
-	p.check(len(stages) == 0 || stagesDuration(stages) > 0, "stages must last longer than 0s")
+	p.check(len(stages) == 0 || total > 0, "stages must last longer than 0s")
+	p.check(total <= maxScenarioTime, "the stages must last at most 10 years in all")
 }
 
 func (p *problems) err() error { return errors.Join(p.errs...) }
@@ -156,8 +176,12 @@ type executorBase struct{ sc *Scenario }
 func (e executorBase) Scenario() *Scenario { return e.sc }
 
 // iterationProgress is the share of total iterations done (completed,
-// interrupted or dropped), so that a finished scenario shows 1.
+// interrupted or dropped), so that a finished scenario shows 1. A segment
+// given none of the iterations has none to do: it is done, not 0/0.
 func (e executorBase) iterationProgress(total int64) float64 {
+	if total <= 0 {
+		return 1
+	}
 	c := &e.sc.Counters
 	return clamp01(float64(c.Completed.Load()+c.Interrupted.Load()+c.Dropped.Load()) / float64(total))
 }
@@ -258,14 +282,18 @@ func (r *scenarioRun) iterate(ctx context.Context, vu VU) {
 // (the plan sizes it so that it does not), the goroutines without one
 // run nothing.
 func (r *scenarioRun) loopVUs(n int64, more func(i int64) bool) {
-	for i := range n {
+	var vus []VU
+	for range n {
 		vu, err := r.takeVU()
 		if err != nil {
-			return
+			break
 		}
+		vus = append(vus, vu)
+	}
+	for i, vu := range vus {
 		r.wg.Go(func() {
 			defer r.giveVU(vu)
-			for r.starting.Err() == nil && more(i) {
+			for r.starting.Err() == nil && more(int64(i)) {
 				r.iterate(r.iterating, vu)
 			}
 		})

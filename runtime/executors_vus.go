@@ -84,6 +84,7 @@ func (c *RampingVUsConfig) Validate() error {
 	p := c.problems()
 	p.check(c.StartVUs >= 0, "startVUs must not be negative, got %d", c.StartVUs)
 	p.check(c.GracefulRampDown >= 0, "gracefulRampDown must not be negative, got %s", fmtDur(c.GracefulRampDown))
+	p.notTooLong("gracefulRampDown", c.GracefulRampDown)
 	p.stages(c.Stages)
 	p.check(c.maxVUs() > 0, "startVUs or a stage's target must be above 0")
 	return p.err()

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -25,6 +24,12 @@ import (
 // maxSegmentSlots bounds lcd, and so the memory a segment's striping
 // takes; sequences of sixths, hundredths or 1/1000s are far below it.
 const maxSegmentSlots = 1 << 20
+
+// maxStripeWork bounds parts × lcd, the steps stripe takes (a fraction of
+// a second): the even sequence of 0:1/1048576 has a million parts over a
+// million slots, which would deal for hours. Ten thousand parts over ten
+// thousand slots (0:0.3333) are within it.
+const maxStripeWork = 1 << 27
 
 // Segment is this instance's share of the test. A nil *Segment is the
 // whole test: its methods then leave every figure unchanged.
@@ -57,8 +62,11 @@ func ParseSegment(segment, sequence string) (*Segment, error) {
 	}
 	var seq []*big.Rat
 	if sequence == "" {
-		seq = evenSequence(from, to)
-	} else if seq, err = parseSequence(sequence); err != nil {
+		seq, err = evenSequence(from, to)
+	} else {
+		seq, err = parseSequence(sequence)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return newSegment(from, to, seq)
@@ -116,14 +124,35 @@ func parseSequence(s string) ([]*big.Rat, error) {
 	return seq, nil
 }
 
-// evenSequence is 0, 1/d, …, 1 for the least d on whose grid from and to lie.
-func evenSequence(from, to *big.Rat) []*big.Rat {
-	d := lcm(from.Denom().Int64(), to.Denom().Int64())
+// evenSequence is 0, 1/d, …, 1 for the least d on whose grid from and to
+// lie. d is checked before the d+1 boundaries are made: a segment such as
+// 0:1/1000000000000 must be refused, not exhaust the memory.
+func evenSequence(from, to *big.Rat) ([]*big.Rat, error) {
+	d, ok := commonDenominator([]*big.Rat{from, to})
+	if !ok {
+		return nil, fmt.Errorf("execution segment %s:%s: its common denominator exceeds %d", from.RatString(), to.RatString(), maxSegmentSlots)
+	}
 	seq := make([]*big.Rat, d+1)
 	for i := range seq {
 		seq[i] = big.NewRat(int64(i), d)
 	}
-	return seq
+	return seq, nil
+}
+
+// commonDenominator is the least common denominator of rs, when it is at
+// most maxSegmentSlots.
+func commonDenominator(rs []*big.Rat) (int64, bool) {
+	d := int64(1)
+	for _, r := range rs {
+		if !r.Denom().IsInt64() || r.Denom().Int64() > maxSegmentSlots {
+			return 0, false
+		}
+		d = lcm(d, r.Denom().Int64()) // both at most 2^20: no overflow
+		if d > maxSegmentSlots {
+			return 0, false
+		}
+	}
+	return d, true
 }
 
 func gcd(a, b int64) int64 {
@@ -143,15 +172,13 @@ func newSegment(from, to *big.Rat, seq []*big.Rat) (*Segment, error) {
 		return nil, fmt.Errorf("execution segment %s:%s: both ends must be boundaries of the sequence %s",
 			from.RatString(), to.RatString(), formatSequence(seq))
 	}
-	d := int64(1)
-	for _, r := range seq {
-		if !r.Denom().IsInt64() {
-			return nil, errors.New("execution segment sequence: denominator too large")
-		}
-		d = lcm(d, r.Denom().Int64())
-		if d > maxSegmentSlots {
-			return nil, fmt.Errorf("execution segment sequence %s: its common denominator exceeds %d", formatSequence(seq), maxSegmentSlots)
-		}
+	d, ok := commonDenominator(seq)
+	if !ok {
+		return nil, fmt.Errorf("execution segment sequence %s: its common denominator exceeds %d", formatSequence(seq), maxSegmentSlots)
+	}
+	if parts := int64(len(seq) - 1); parts*d > maxStripeWork {
+		return nil, fmt.Errorf("execution segment sequence %s: %d parts over %d slots is too fine to deal (at most %d parts × slots)",
+			formatSequence(seq), parts, d, int64(maxStripeWork))
 	}
 	owner := stripe(seq, d)
 	s := &Segment{from: from, to: to, sequence: seq, lcd: d}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -12,7 +14,9 @@ import (
 
 func main() {
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	if runsATest(os.Args[1:]) {
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	}
 	e := &env{
 		stdout:      os.Stdout,
 		stderr:      os.Stderr,
@@ -45,4 +49,123 @@ func startCPUProfile(path string) (stop func()) {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// runsATest reports whether args are a `throng run`, the one command
+// that stops gracefully on SIGINT and SIGTERM. The others keep the
+// default, which ends the process at once: a `throng inspect` of a script
+// whose init context never ends must stay interruptible.
+func runsATest(args []string) bool {
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return a == "run"
+		}
+	}
+	return false
+}
+
+// A `throng run` handles SIGINT and SIGTERM at every stage: the first
+// stops gracefully what runs at that moment, and the run exits 105 after
+// its summary; the second exits at once, also 105.
+//
+//   - Loading the script (compiling it, running its init context once
+//     for the options): the loader cannot be interrupted, so the stop
+//     takes effect when it returns, before anything has run: no summary.
+//   - Initialising the VUs, --start-at's wait: no more VUs are made, and
+//     the run ends without a summary, as nothing has run.
+//   - setup(): it is interrupted; teardown() does not run (there is no
+//     setup data), the summary prints what setup() measured.
+//   - The scenarios: no new iterations, running ones get gracefulStop,
+//     teardown() runs, the summary prints.
+//   - teardown(), the summary, handleSummary(), the exports: they finish
+//     (teardown within teardownTimeout), then the run exits 105.
+//
+// Outputs are flushed and closed on every graceful path.
+
+// signalWatch follows one `throng run` through its stages and turns the
+// signals it gets into stops.
+type signalWatch struct {
+	e        *env
+	done     chan struct{}
+	finished chan struct{}
+
+	mu       sync.Mutex
+	received bool        // a first signal came
+	stop     func(error) // stops the stage running now; nil: none can be stopped
+}
+
+// watchSignals starts watching e's signals until close.
+func watchSignals(e *env) *signalWatch {
+	w := &signalWatch{e: e, done: make(chan struct{}), finished: make(chan struct{})}
+	go w.watch()
+	return w
+}
+
+func (w *signalWatch) watch() {
+	defer close(w.finished)
+	for first := true; ; first = false {
+		select {
+		case <-w.done:
+			return
+		case <-w.e.signals:
+		}
+		if !first {
+			fmt.Fprintln(w.e.stderr, "Stopped at once by a second signal")
+			os.Exit(exitExternalAbort)
+		}
+		w.mu.Lock()
+		w.received = true
+		stop := w.stop
+		w.mu.Unlock()
+		if stop != nil {
+			fmt.Fprintln(w.e.stderr, "\nStopping: iterations get their graceful stop to finish (signal again to stop at once)")
+			stop(errSignal)
+		} else {
+			fmt.Fprintln(w.e.stderr, "\nStopping once the current step ends (signal again to stop at once)")
+		}
+	}
+}
+
+// stopWith makes stop what a first signal calls from now on; nil makes
+// the signal only mark the run as stopped. If the signal came already,
+// stop is called at once: one that came between two stages is not lost.
+func (w *signalWatch) stopWith(stop func(error)) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	w.stop = stop
+	received := w.received
+	w.mu.Unlock()
+	if received && stop != nil {
+		stop(errSignal)
+	}
+}
+
+// signalled reports whether a first signal came.
+func (w *signalWatch) signalled() bool {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.received
+}
+
+// outcome is the command's result once a signal may have come: a run
+// that got one exits 105, whatever stage it came in.
+func (w *signalWatch) outcome(err error) error {
+	switch {
+	case !w.signalled() || exitCodeOf(err) == exitExternalAbort:
+		return err
+	case err == nil:
+		return withCode(exitExternalAbort, errSignal)
+	}
+	return withCode(exitExternalAbort, fmt.Errorf("%w (and: %v)", errSignal, err))
+}
+
+// close stops the watching and waits for it to end.
+func (w *signalWatch) close() {
+	close(w.done)
+	<-w.finished
 }

@@ -69,12 +69,17 @@ func newRunCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			signals := watchSignals(e) // main.go: what a signal stops at each stage
+			defer signals.close()
 			t, err := prepare(e, c, f, path)
 			if err != nil {
 				return err
 			}
-			t.path = display
-			return t.finish(t.execute(ctx))
+			if signals.signalled() { // while the script loaded: nothing has run
+				return t.finish(withCode(exitExternalAbort, errSignal))
+			}
+			t.path, t.signals = display, signals
+			return signals.outcome(t.finish(t.execute(ctx)))
 		},
 	}
 	addOptionFlags(cmd, f)
@@ -159,6 +164,7 @@ type testRun struct {
 	startAt     time.Time        // --start-at; zero: at once
 	instance    string           // --instance-id, tagged on every sample
 	html        *runReport       // the HTML report and dashboard; nil without (report.go)
+	signals     *signalWatch     // what a signal stops (main.go); nil: signals are not watched
 }
 
 // stop causes: why a run ended before its time.
@@ -277,12 +283,21 @@ func (t *testRun) execute(parent context.Context) error {
 		return invalidConfig("starting an output: %v", err)
 	}
 	t.engine.Start()
-	done := make(chan struct{})
-	defer close(done)
-	go t.watchSignals(ctx, done)
+	t.signals.stopWith(t.stop)    // a first signal stops the run gracefully (main.go)
+	defer t.signals.stopWith(nil) // and only marks it while the results are written
 	vus, err := t.run.InitVUs(ctx)
 	if err == nil {
 		err = t.waitForStart(ctx)
+	}
+	if err == nil {
+		err = context.Cause(ctx) // stopped while the VUs were made: setup() must not start
+	}
+	if errors.Is(err, errSignal) {
+		// Nothing has run: no summary to print, as when stopped while the
+		// script loaded.
+		t.engine.Stop()
+		t.stopOutputs()
+		return withCode(exitExternalAbort, errSignal)
 	}
 	if err == nil {
 		err = t.setup(ctx)
@@ -319,6 +334,8 @@ func (t *testRun) setup(ctx context.Context) error {
 	defer cancel()
 	data, _, err := t.bundle.RunLifecycle(ctx, "setup", nil)
 	switch {
+	case err != nil && errors.Is(context.Cause(ctx), errSignal):
+		return errSignal // interrupted by the signal, not by setupTimeout
 	case errors.Is(err, js.ErrTimeout):
 		return withCode(exitSetupTimeout, fmt.Errorf("%v (setupTimeout: %s)", err, t.opts.SetupTimeout.Timeout(runtime.DefaultLifecycleTimeout)))
 	case err != nil:
@@ -347,22 +364,6 @@ func (t *testRun) teardown() error {
 		return withCode(exitScriptError, fmt.Errorf("teardown() failed: %w", err))
 	}
 	return nil
-}
-
-func (t *testRun) watchSignals(ctx context.Context, done <-chan struct{}) {
-	select {
-	case <-done:
-		return
-	case <-t.e.signals:
-		fmt.Fprintln(t.e.stderr, "\nStopping: iterations get their graceful stop to finish (signal again to stop at once)")
-		t.stop(errSignal)
-	}
-	select {
-	case <-done:
-	case <-t.e.signals:
-		fmt.Fprintln(t.e.stderr, "Stopped at once by a second signal")
-		os.Exit(exitExternalAbort)
-	}
 }
 
 // thresholdInterval is how often thresholds are evaluated during the run.
@@ -439,6 +440,9 @@ func newVUFactory(b *js.Bundle, executors []runtime.Executor, run *runtime.Run) 
 }
 
 func (f vuFactory) NewVU(ctx context.Context, id uint64) (runtime.VU, error) {
+	if err := context.Cause(ctx); errors.Is(err, errSignal) {
+		return nil, err // a VU's init context can take long: make no more
+	}
 	vu, err := f.b.NewVU(ctx, id)
 	if err != nil {
 		return nil, err
