@@ -46,6 +46,15 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $${t%%:*}; \
 	done
 
+# The long-run checks: 100M samples through the metrics engine with the
+# heap sampled every 10M, then a real constant-arrival-rate run against
+# bin/bench-target (SOAK_DURATION, default 30m; SOAK_RATE, default 500/s)
+# with --report soak-report.html and throng's RSS logged every minute.
+.PHONY: soak
+soak: ## 100M samples through the engine (bounded heap), then a 30-minute run logging RSS (SOAK_DURATION, SOAK_RATE)
+	THRONG_SOAK=1 $(GO) test -run '^TestSoakHeapStaysBounded$$' -count=1 -timeout 30m -v ./metrics
+	bash scripts/soak.sh
+
 lint: ## fail on gofmt drift and go vet findings
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
