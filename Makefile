@@ -64,8 +64,15 @@ lint: ## fail on gofmt drift and go vet findings
 demo: build ## run the event-store scenario against the bundled target (DEMO_VUS, DEMO_DURATION)
 	DEMO_VUS=$(DEMO_VUS) DEMO_DURATION=$(DEMO_DURATION) bash examples/eventstore/demo.sh
 
-bench: gobench ## throng beside wrk on one GET endpoint (also with -o json and -o influxdb), as ratios, and the Go benchmarks
-	THRONG_SERVICES=influxdb bash scripts/services.sh run bash bench/run.sh
+# BENCH_QUICK=1 make bench skips the Go benchmarks and runs a ~1-minute subset.
+ifeq ($(BENCH_QUICK),1)
+BENCH_DEPS :=
+else
+BENCH_DEPS := gobench
+endif
+
+bench: $(BENCH_DEPS) ## the Go benchmarks, then throng beside wrk and k6 (K6=path) on the same workloads, one table (BENCH_QUICK=1: ~1 min)
+	bash bench/run.sh
 
 gobench: ## the Go benchmarks of the hot paths
-	$(GO) test -run '^$$' -bench . -benchmem ./metrics ./js
+	$(GO) test -run '^$$' -bench . -benchmem ./metrics ./js ./outputs/influxdb

@@ -7,6 +7,13 @@
 //
 //	bench-target [-addr 127.0.0.1:0] [-addr-file PATH]
 //
+// It also stands in for an InfluxDB that discards what it is sent, so that
+// bench/run.sh can measure what the influxdb output costs the load
+// generator without an InfluxDB competing for the CPUs: GET /ping answers
+// 204 (X-Influxdb-Version: 1.8.10), /query answers an empty result, and
+// any POST is read to its end and answered 204 (the write endpoints of
+// InfluxDB 1.x and 2.x, /write and /api/v2/write).
+//
 // With -addr-file the address actually bound (host:port) is written to PATH
 // once the listener is open; the file is written to a temporary name and
 // renamed, so a reader never sees a partial address. On SIGINT or SIGTERM
@@ -16,6 +23,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -55,6 +63,21 @@ func main() {
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
 		served.Add(1)
+	})
+	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Influxdb-Version", "1.8.10")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	query := func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[{"statement_id":0}]}`)
+	}
+	mux.HandleFunc("GET /query", query)
+	mux.HandleFunc("POST /query", query)
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
 	})
 	srv := &http.Server{Handler: mux}
 

@@ -9,10 +9,11 @@
 //	-o influxdb=http://user:pass@127.0.0.1:8086/DB  1.8 with authentication
 //	-o influxdb=https://host:8086/BUCKET            InfluxDB 2.x (with INFLUXDB_ORGANIZATION and INFLUXDB_TOKEN)
 //
-// Writes go through the 2.x write API (/api/v2/write, with
-// influxdb-client-go/v2), which InfluxDB 1.8 also serves: there the bucket
-// is "DB/RP" and the token "user:password" (empty when authentication is
-// off). With -o influxdb and no address, INFLUXDB_ADDR gives it
+// Writes go through the 2.x write API (POST /api/v2/write?bucket=…&org=…
+// &precision=ns, the line protocol of influxdb-client-go's encoder, which a
+// test checks), which InfluxDB 1.8 also serves: there the bucket is "DB/RP"
+// and the token "user:password" (empty when authentication is off). A
+// batch is sent as it was built, from a buffer reused for later batches. With -o influxdb and no address, INFLUXDB_ADDR gives it
 // (default http://localhost:8086) and INFLUXDB_BUCKET the bucket.
 //
 // At Start the output pings the server. If it does not answer, Start warns
@@ -60,8 +61,8 @@
 // InfluxDB keeps one point per measurement, tag set and timestamp: when
 // two samples of one series carry the same nanosecond (two VUs checking at
 // once), the later one is written 1ns later rather than overwrite the
-// first, so counts stay exact (the output remembers the last 16,384
-// points for this).
+// first, so counts stay exact (the output remembers at least the last
+// 21,845 points for this, in 2 MB).
 //
 // For example one request's http_reqs point:
 //
@@ -141,11 +142,17 @@
 // machine, took 180,000–280,000 raw points/s from this output
 // (go test -run '^$' -bench IntegrationWrite -benchtime 500000x
 // ./outputs/influxdb), so raw mode suits up to a few thousand requests per
-// second; above that, or for long runs, use INFLUXDB_AGGREGATE. Converting
-// a sample costs about 300–400 ns (and 230 bytes, the line and its share
-// of the batch) in raw mode and 380–410 ns in aggregate mode, under one
-// allocation per sample amortized (go test -run '^$' -bench AddSamples
-// -benchmem ./outputs/influxdb).
+// second; above that, or for long runs, use INFLUXDB_AGGREGATE.
+//
+// Converting a sample costs the generator about 850 instructions (70–100
+// ns, 5 bytes allocated) in raw mode for the samples of bench/get-check.js,
+// 1,400 when every request has tags of its own (vu and iter as fields),
+// and 2,750 in aggregate mode (go test -run '^$' -bench AddSamples
+// -benchmem ./outputs/influxdb; instructions counted with callgrind, see
+// bench/README.md). Most of it is writing the line: times in milliseconds
+// are formatted from their integer count of millionths, the tags of a
+// request are escaped once per distinct set, a timestamp shared by the
+// samples of a request is formatted once, and batches reuse their buffers.
 //
 // # Delivery
 //

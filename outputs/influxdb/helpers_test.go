@@ -114,7 +114,10 @@ func requests(b *metrics.Builtins, n int, start time.Time, span time.Duration, u
 			metrics.Sample{Metric: b.HTTPReqs, Tags: tags, Time: ts, Value: 1},
 			metrics.Sample{Metric: b.HTTPReqFailed, Tags: tags, Time: ts, Value: failed})
 		for j, m := range trends {
-			out = append(out, metrics.Sample{Metric: m, Tags: tags, Time: ts, Value: float64(1+i%100) * float64(j+1) / 7})
+			// A time in milliseconds, as the request path makes it from
+			// a nanosecond duration.
+			d := time.Duration(1+i%100) * time.Duration(j+1) * 12_345 * time.Nanosecond
+			out = append(out, metrics.Sample{Metric: m, Tags: tags, Time: ts, Value: float64(d) / float64(time.Millisecond)})
 		}
 	}
 	return out

@@ -1,8 +1,10 @@
 package influxdb
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,14 +14,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-	"github.com/influxdata/influxdb-client-go/v2/api"
-	http2 "github.com/influxdata/influxdb-client-go/v2/api/http"
 
 	"github.com/throng-dev/throng/metrics"
 	"github.com/throng-dev/throng/outputs"
@@ -44,9 +44,8 @@ type Output struct {
 	warnf func(format string, args ...any)
 	now   func() time.Time // the clock aggregate mode closes intervals by
 
-	httpc  *http.Client
-	client influxdb2.Client
-	writer api.WriteAPIBlocking
+	httpc    *http.Client
+	writeURL string // .../api/v2/write?bucket=…&org=…&precision=ns
 
 	// split and names belong to AddSamples' goroutine.
 	split *splitter
@@ -56,7 +55,9 @@ type Output struct {
 	cur       []byte // lines not yet in a batch
 	curPoints int
 	recent    *recentPoints // the last points written, to keep them apart
+	times     timeText      // the last timestamp's digits
 	pending   []batch       // sealed batches, oldest first
+	spare     [][]byte      // emptied batch buffers, for reuse
 	queued    int           // points held: cur, pending, in flight, open aggregate points
 	agg       *aggregator
 	aggNames  measurements // for agg's points, under mu
@@ -83,11 +84,16 @@ type Output struct {
 	skipped     atomic.Int64 // samples whose value was NaN or infinite
 }
 
-// batch is a request body of line protocol.
+// batch is a request body of line protocol. Its buffer goes back to
+// Output.spare once it is sent, so that batches cost no allocation (and
+// the collector and the page scavenger no work) once the run is going.
 type batch struct {
-	body   string
+	body   []byte
 	points int
 }
+
+// maxSpare bounds the buffers kept for reuse (about 1 MB each).
+const maxSpare = 8
 
 var _ outputs.Reporter = (*Output)(nil)
 
@@ -141,21 +147,20 @@ func (o *Output) Start() error {
 		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with INFLUXDB_INSECURE
 	}
 	o.httpc = &http.Client{Transport: transport, Timeout: requestTimeout}
-	opts := influxdb2.DefaultOptions().
-		SetHTTPClient(o.httpc).
-		SetLogLevel(0).
-		SetApplicationName("throng").
-		SetPrecision(time.Nanosecond)
-	o.client = influxdb2.NewClientWithOptions(o.cfg.server, o.cfg.token, opts)
-	o.writer = o.client.WriteAPIBlocking(o.cfg.org, o.cfg.bucket)
+	o.writeURL = writeURL(o.cfg.server, o.cfg.bucket, o.cfg.org)
 
 	o.probe()
 
 	o.started = true
-	go o.pusher()
+	// The writers run under a profiler label, which the HTTP transport's
+	// connection goroutines they start inherit: a CPU profile
+	// (THRONG_CPUPROFILE) then tells what writing costs the generator, with
+	// go tool pprof -tagfocus output=influxdb.
+	labels := pprof.Labels("output", "influxdb")
+	go pprof.Do(context.Background(), labels, func(context.Context) { o.pusher() })
 	for range o.cfg.concurrency {
 		o.workers.Add(1)
-		go o.worker()
+		go pprof.Do(context.Background(), labels, func(context.Context) { o.worker() })
 	}
 	return nil
 }
@@ -256,7 +261,7 @@ func (o *Output) AddSamples(batch []metrics.Sample) {
 				continue
 			}
 			sp := o.split.get(s.Tags)
-			o.cur = appendRawPoint(o.cur, o.names.get(s.Metric), sp, s.Value, o.recent.uniqueTime(s.Metric, sp.series, s.Time))
+			o.cur = appendRawPoint(o.cur, o.names.get(s.Metric), sp, s.Value, o.recent.uniqueTime(s.Metric, sp.series, s.Time), &o.times)
 			o.curPoints++
 			o.queued++
 			if o.curPoints >= maxBatchPoints {
@@ -281,37 +286,187 @@ func (o *Output) AddSamples(batch []metrics.Sample) {
 // recentPoints remembers the (metric, series, time) of recent raw points,
 // to keep points apart: two VUs can take a sample in the same nanosecond,
 // and InfluxDB keeps one point per measurement, tag set and timestamp, so
-// one request would vanish from the counts. The set is exact (a lossy hash
-// table let a later point reuse a taken time) and bounded: it starts
-// afresh after recentSize points, which only forgets times far older than
-// any batch.
+// one request would vanish from the counts.
+//
+// It holds a 64-bit fingerprint of each key in two open-addressing tables,
+// the current one and the one before, each of recentSize entries; when the
+// current one fills, it becomes the one before and the older is emptied.
+// A point takes one entry, or up to three with its time's markers (below),
+// so the last recentSize/3 = 21,845 points at least are always remembered
+// (about 55,000 in a run, where most points take one entry: more than the
+// samples of one time that the VUs' buffers can hold apart), in 2 MB, and
+// nothing is allocated once the tables exist. Two keys with the same
+// fingerprint (about one pair in 2^64) only cost an unneeded 1ns shift; a
+// taken time is never reused.
+//
+// Checking every point in tables this size cost a cache miss or two per
+// sample, half of what the output cost the generator. So the points are
+// taken in groups, the consecutive samples with one time (the 9 of a
+// request, the 4 that end an iteration): a key's probe starts at a slot
+// chosen by its time alone, and each time in use also has a marker entry
+// there. A group whose time has no marker in either table (the usual case)
+// cannot meet an earlier point: its points are only compared with each
+// other and written one after the other from the marker, in the same
+// cache line or two. Only a group whose time was seen before (two VUs in
+// one nanosecond, a request split between two of a VU's batches) looks
+// each key up.
 type recentPoints struct {
-	seen map[recentKey]struct{}
+	cur, prev []uint64 // recentSlots fingerprints each, 0 = free
+	n         int      // entries in cur
+
+	// The current group: its time, whether that time was new (no
+	// lookups needed), where its last entry went in cur, and its points.
+	open  bool
+	gT    int64
+	gSlot uint64 // slot(gT)
+	fresh bool
+	last  uint64
+	keys  []timedKey
 }
 
-type recentKey struct {
-	metric int
-	series uint32
-	t      int64
+type timedKey struct {
+	key uint64
+	t   int64
 }
 
-const recentSize = 1 << 14
+const (
+	recentSize  = 1 << 16        // entries per table
+	recentSlots = 2 * recentSize // a table is at most half full
+	maxGroup    = 64             // points per group, past which another starts
+	markerKey   = ^uint64(0)     // the key of a time's marker: no metric has it
+)
 
 // uniqueTime returns t, or the next nanosecond not taken by a recent point
 // of the same metric and tags.
 func (r *recentPoints) uniqueTime(m *metrics.Metric, series uint32, t int64) int64 {
-	if r.seen == nil || len(r.seen) >= recentSize {
-		r.seen = make(map[recentKey]struct{}, recentSize)
+	if r.cur == nil {
+		r.cur, r.prev = make([]uint64, recentSlots), make([]uint64, recentSlots)
+	}
+	if !r.open || t != r.gT || len(r.keys) >= maxGroup {
+		r.startGroup(t)
+	}
+	key := uint64(m.Index())<<32 | uint64(series)
+	at, dup := t, false
+	for _, k := range r.keys {
+		if k.key == key && k.t >= at {
+			at, dup = k.t+1, true
+		}
+	}
+	if r.fresh && !dup {
+		// No earlier point has this time: write the key after the
+		// group's last entry (the run from the marker is unbroken, so a
+		// probe from the time's slot finds it).
+		mask := uint64(len(r.cur) - 1)
+		i := (r.last + 1) & mask
+		for r.cur[i] != 0 {
+			i = (i + 1) & mask
+		}
+		r.cur[i] = fingerprintAt(key, r.gSlot)
+		r.last = i
+		r.keys = append(r.keys, timedKey{key, t})
+		r.added()
+		return t
 	}
 	for range 1000 {
-		k := recentKey{m.Index(), series, t}
-		if _, taken := r.seen[k]; !taken {
-			r.seen[k] = struct{}{}
-			return t
+		home, fp := slot(at), fingerprint(key, at)
+		if !probe(r.cur, home, fp, false) && !probe(r.prev, home, fp, false) {
+			r.mark(at)
+			probe(r.cur, home, fp, true)
+			r.keys = append(r.keys, timedKey{key, at})
+			r.added()
+			return at
 		}
-		t++
+		at++
 	}
-	return t
+	return at
+}
+
+// startGroup opens a group of points of time t.
+func (r *recentPoints) startGroup(t int64) {
+	home, fp := slot(t), fingerprint(markerKey, t)
+	r.open, r.gT, r.gSlot, r.keys = true, t, home, r.keys[:0]
+	r.fresh = !probe(r.cur, home, fp, false) && !probe(r.prev, home, fp, false)
+	if r.fresh {
+		r.last = insert(r.cur, home, fp)
+		r.added()
+	} else {
+		r.mark(t)
+	}
+}
+
+// mark makes sure the current table has t's marker, which every table
+// holding points of time t must have.
+func (r *recentPoints) mark(t int64) {
+	home, fp := slot(t), fingerprint(markerKey, t)
+	if !probe(r.cur, home, fp, false) {
+		insert(r.cur, home, fp)
+		r.added()
+	}
+}
+
+// added counts an entry in cur; when cur is full it becomes prev, and the
+// group ends (its entries after the marker must stay beside it).
+func (r *recentPoints) added() {
+	if r.n++; r.n >= recentSize {
+		r.cur, r.prev = r.prev, r.cur
+		clear(r.cur)
+		r.n = 0
+		r.open = false
+	}
+}
+
+// slot is where the probes for the keys of time t start.
+func slot(t int64) uint64 { return mix(uint64(t)) }
+
+// fingerprint of a (metric, series) key and a time: 64 bits, never 0.
+func fingerprint(key uint64, t int64) uint64 { return fingerprintAt(key, slot(t)) }
+
+// fingerprintAt is fingerprint with the time's slot already mixed.
+func fingerprintAt(key, slot uint64) uint64 {
+	fp := mix(slot ^ key*0x9e3779b97f4a7c15)
+	if fp == 0 {
+		fp = 1
+	}
+	return fp
+}
+
+// mix is a 64-bit finalizer (splitmix64's): every input bit moves about
+// half the output bits.
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+// probe looks fp up in table, linear probing from slot home; with insert
+// it stores fp in the free slot it stopped at.
+func probe(table []uint64, home, fp uint64, insert bool) bool {
+	mask := uint64(len(table) - 1)
+	for i := home & mask; ; i = (i + 1) & mask {
+		switch table[i] {
+		case fp:
+			return true
+		case 0:
+			if insert {
+				table[i] = fp
+			}
+			return false
+		}
+	}
+}
+
+// insert stores fp in the first free slot from home and returns it.
+func insert(table []uint64, home, fp uint64) uint64 {
+	mask := uint64(len(table) - 1)
+	i := home & mask
+	for table[i] != 0 {
+		i = (i + 1) & mask
+	}
+	table[i] = fp
+	return i
 }
 
 // sealLocked turns the current lines into a pending batch.
@@ -319,8 +474,19 @@ func (o *Output) sealLocked() {
 	if o.curPoints == 0 {
 		return
 	}
-	o.pending = append(o.pending, batch{body: string(o.cur), points: o.curPoints})
-	o.cur, o.curPoints = o.cur[:0], 0
+	o.pending = append(o.pending, batch{body: o.cur, points: o.curPoints})
+	size := len(o.cur)
+	o.cur, o.curPoints = nil, 0
+	if n := len(o.spare); n > 0 {
+		o.cur = o.spare[n-1][:0]
+		o.spare[n-1] = nil
+		o.spare = o.spare[:n-1]
+	} else {
+		// No buffer to reuse (the writers are behind): start the next
+		// one at this one's size rather than grow it from nothing, which
+		// copied each batch about twice over.
+		o.cur = make([]byte, 0, size+size/8)
+	}
 }
 
 // flushAggregateLocked writes the aggregate points of the intervals that
@@ -402,10 +568,14 @@ func (o *Output) worker() {
 // errors, 5xx, 408 and 429, until it is written, the server refuses it
 // (another 4xx), or Stop gives up.
 func (o *Output) send(b batch) {
-	defer o.release(b.points)
+	// The transport may close (and stop reading) a request body after Do
+	// returns: the buffer is reused only once every body made from it is
+	// closed.
+	var bodies sync.WaitGroup
+	defer func() { o.release(b, closedWithin(&bodies, requestTimeout)) }()
 	backoff := minBackoff
 	for {
-		err := o.writer.WriteRecord(o.ctx, b.body)
+		err := o.write(b.body, &bodies)
 		if err == nil {
 			o.written.Add(int64(b.points))
 			o.recovered()
@@ -415,10 +585,10 @@ func (o *Output) send(b batch) {
 			o.undelivered.Add(int64(b.points))
 			return
 		}
-		var he *http2.Error
+		var he *writeError
 		status := 0
 		if errors.As(err, &he) {
-			status = he.StatusCode
+			status = he.status
 		}
 		if status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests {
 			o.rejected.Add(int64(b.points))
@@ -428,8 +598,8 @@ func (o *Output) send(b batch) {
 		o.retries.Add(1)
 		o.warnDown(err)
 		wait := backoff/2 + rand.N(backoff/2+1)
-		if he != nil && he.RetryAfter > 0 {
-			wait = max(wait, min(time.Duration(he.RetryAfter)*time.Second, maxBackoff))
+		if he != nil && he.retryAfter > 0 {
+			wait = max(wait, min(he.retryAfter, maxBackoff))
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -443,10 +613,121 @@ func (o *Output) send(b batch) {
 	}
 }
 
-func (o *Output) release(points int) {
+// release forgets a batch that was written, refused or given up, and
+// keeps its buffer for a later batch when reuse says nothing reads it.
+func (o *Output) release(b batch, reuse bool) {
 	o.mu.Lock()
-	o.queued -= points
+	o.queued -= b.points
+	if reuse && len(o.spare) < maxSpare {
+		o.spare = append(o.spare, b.body[:0])
+	}
 	o.mu.Unlock()
+}
+
+// closedWithin waits up to d for wg; it says whether wg was done.
+func closedWithin(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// trackedBody is a request body that tells its WaitGroup when the
+// transport closes it.
+type trackedBody struct {
+	*bytes.Reader
+	closed atomic.Bool
+	wg     *sync.WaitGroup
+}
+
+func (b *trackedBody) Close() error {
+	if b.closed.CompareAndSwap(false, true) {
+		b.wg.Done()
+	}
+	return nil
+}
+
+// writeURL is the write endpoint of the 2.x API, which InfluxDB 1.8 also
+// serves (there the bucket is "db/rp" and the organization is ignored).
+func writeURL(server, bucket, org string) string {
+	q := url.Values{"bucket": {bucket}, "org": {org}, "precision": {"ns"}}
+	return strings.TrimRight(server, "/") + "/api/v2/write?" + q.Encode()
+}
+
+// writeError is a write the server answered with a status other than 2xx.
+type writeError struct {
+	status     int
+	msg        string        // the server's message, or the status text
+	retryAfter time.Duration // from Retry-After, 0 without one
+}
+
+func (e *writeError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.status, http.StatusText(e.status), e.msg)
+}
+
+// write sends one batch: POST /api/v2/write with the body as it is, so
+// a batch is never copied on its way out. Each body made from it (the
+// transport makes another to retry on a fresh connection) is counted in
+// bodies until the transport closes it.
+func (o *Output) write(body []byte, bodies *sync.WaitGroup) error {
+	req, err := http.NewRequestWithContext(o.ctx, http.MethodPost, o.writeURL, nil)
+	if err != nil {
+		return err
+	}
+	newBody := func() io.ReadCloser {
+		bodies.Add(1)
+		return &trackedBody{Reader: bytes.NewReader(body), wg: bodies}
+	}
+	req.Body, req.ContentLength = newBody(), int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return newBody(), nil }
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "throng")
+	if o.cfg.token != "" {
+		req.Header.Set("Authorization", "Token "+o.cfg.token)
+	}
+	resp, err := o.httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return nil
+	}
+	return responseError(resp)
+}
+
+// responseError reads the server's reason from a failed write: the JSON
+// body's "message" (2.x) or "error" (1.8), else X-Influxdb-Error, else the
+// body's start.
+func responseError(resp *http.Response) *writeError {
+	e := &writeError{status: resp.StatusCode}
+	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
+		e.retryAfter = time.Duration(s) * time.Second
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var body struct{ Message, Error string }
+	if json.Unmarshal(raw, &body) == nil && (body.Message != "" || body.Error != "") {
+		e.msg = body.Message
+		if e.msg == "" {
+			e.msg = body.Error
+		}
+	} else if h := resp.Header.Get("X-Influxdb-Error"); h != "" {
+		e.msg = h
+	} else {
+		e.msg = strings.TrimSpace(string(raw[:min(len(raw), 200)]))
+	}
+	if e.msg == "" {
+		e.msg = http.StatusText(resp.StatusCode)
+	}
+	return e
 }
 
 func (o *Output) warnDown(err error) {
@@ -543,7 +824,6 @@ func (o *Output) Stop() error {
 		o.pending = nil
 		o.mu.Unlock()
 		o.undelivered.Add(int64(left))
-		o.client.Close()
 		o.httpc.CloseIdleConnections()
 	})
 	return nil

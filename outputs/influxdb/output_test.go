@@ -431,3 +431,32 @@ func TestSameNanosecondPointsAreKeptApart(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestEarlyAnswerDoesNotRaceTheBuffer: a server that refuses a batch
+// before reading its body lets the transport go on reading it after Do has
+// returned; the batch's buffer must not be reused (and written) until the
+// transport has closed the body. Run with -race.
+func TestEarlyAnswerDoesNotRaceTheBuffer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/write" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest) // before reading the body
+			io.WriteString(w, `{"error":"no"}`)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	var w warnings
+	o := start(t, srv.URL+"/db", map[string]string{"K6_INFLUXDB_PUSH_INTERVAL": "10ms", "K6_INFLUXDB_CONCURRENT_WRITES": "2"}, &w)
+	b := metrics.RegisterBuiltins(metrics.NewRegistry())
+	samples := requests(b, 20_000, time.Now(), time.Second, 50) // 180,000 points: 36 batches of about 1 MB
+	for i := 0; i < len(samples); i += 9_000 {
+		feed(o, samples[i:min(i+9_000, len(samples))])
+		time.Sleep(5 * time.Millisecond)
+	}
+	stopWithin(t, o, 20*time.Second)
+	if r := o.Report(); r != "180000 points rejected by the server" {
+		t.Errorf("Report() = %q", r)
+	}
+}
