@@ -118,20 +118,7 @@ func newFeatureServer(t testing.TB, tlsServer bool) *featureServer {
 		case <-r.Context().Done():
 		}
 	})
-	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
-		var code int
-		fmt.Sscan(r.PathValue("code"), &code)
-		w.WriteHeader(code)
-	})
-	mux.HandleFunc("/redirect/{n}", func(w http.ResponseWriter, r *http.Request) {
-		var n int
-		fmt.Sscan(r.PathValue("n"), &n)
-		if n == 0 {
-			io.WriteString(w, "landed")
-			return
-		}
-		http.Redirect(w, r, fmt.Sprintf("/redirect/%d", n-1), http.StatusFound)
-	})
+	addStatusAndRedirectRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok "+r.URL.Path) })
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()

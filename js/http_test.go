@@ -14,17 +14,9 @@ import (
 	"github.com/throng-dev/throng/metrics"
 )
 
-// echoServer answers with what it received, and a few special paths.
-func echoServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
-	var served atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Method", r.Method)
-		fmt.Fprintf(w, `{"method":%q,"body":%q,"ct":%q,"hdr":%q,"nested":{"list":[10,20,30]}}`,
-			r.Method, body, r.Header.Get("Content-Type"), r.Header.Get("X-Test"))
-	})
+// addStatusAndRedirectRoutes serves /status/CODE, which answers CODE, and
+// /redirect/N, which redirects N times before answering "landed".
+func addStatusAndRedirectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
 		var code int
 		fmt.Sscan(r.PathValue("code"), &code)
@@ -39,6 +31,20 @@ func echoServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 		}
 		http.Redirect(w, r, fmt.Sprintf("/redirect/%d", n-1), http.StatusFound)
 	})
+}
+
+// echoServer answers with what it received, and a few special paths.
+func echoServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var served atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Method", r.Method)
+		fmt.Fprintf(w, `{"method":%q,"body":%q,"ct":%q,"hdr":%q,"nested":{"list":[10,20,30]}}`,
+			r.Method, body, r.Header.Get("Content-Type"), r.Header.Get("X-Test"))
+	})
+	addStatusAndRedirectRoutes(mux)
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(2 * time.Second):
