@@ -16,8 +16,10 @@
 #        (b) check        the same with one check() (k6, throng)
 #        (c) es10, es100  examples/eventstore/scenario.js at 10 and 100 VUs (k6, throng)
 #        (d) sleep1000, sleep5000  VUs running sleep(1): start-up time, peak RSS, RSS per VU
-#        (e) json, influx-iso, influx-comp  (a) with -o json, and with
-#            -o influxdb twice: influxd in the background (SCHED_IDLE, nice
+#        (e) json, influx-null, influx-iso, influx-comp  (a) with -o json,
+#            and with -o influxdb three times: to a stand-in that discards
+#            the writes (what the output costs the generator alone), to an
+#            influxd in the background (SCHED_IDLE, nice
 #            19, pinned to the target's CPU) so that it disturbs the generator
 #            as little as possible, then influxd at normal priority on any
 #            CPU (competing)
@@ -241,6 +243,9 @@ start_server() {
 }
 URL="http://$(start_server bench-target bin/bench-target)/"
 ES_URL="http://$(start_server eventstore-target bin/eventstore-target)"
+# A stand-in InfluxDB that discards the writes (bench/target answers the
+# write and query endpoints too), to measure the output's own cost.
+SINK_URL="http://$(start_server influx-sink bin/bench-target)"
 log "targets: $URL and $ES_URL$([[ $PINNED == true ]] && echo ' on CPU 1, generators on CPU 0')"
 
 # InfluxDB: our own instance (scripts/services.sh builds influxd the first
@@ -419,6 +424,7 @@ run_one() {
 			vus=${cs#sleep}
 			args=(-u "$vus" -d "$DURATION" -e "BENCH_T0_MS=$(date +%s%3N)" bench/sleep.js) ;;
 		json) args=(-u "$VUS" -d "$DURATION" -o "json=$TMP/samples.json" -e "TARGET=$URL" bench/get.js) ;;
+		influx-null) args=(-u "$VUS" -d "$DURATION" -o "influxdb=$SINK_URL/bench" -e "TARGET=$URL" bench/get.js) ;;
 		influx-iso | influx-comp)
 			influx_mode "${cs#influx-}" || { warn "$cs: skipped (influxd's priority could not be set)"; return 0; }
 			db=bench_${tool}_${cs#influx-}_$n
@@ -529,8 +535,8 @@ run_one() {
 
 # --- the plan ---------------------------------------------------------------------
 
-CASES=(get check es10 es100 sleep1000 sleep5000 json)
-[[ $QUICK == 1 ]] && CASES=(get check es10 sleep1000 json)
+CASES=(get check es10 es100 sleep1000 sleep5000 json influx-null)
+[[ $QUICK == 1 ]] && CASES=(get check es10 sleep1000 json influx-null)
 if [[ -n $INFLUX_URL ]]; then
 	CASES+=(influx-iso)
 	[[ $QUICK == 1 ]] || CASES+=(influx-comp)
@@ -540,9 +546,9 @@ if [[ -n ${BENCH_CASES+set} ]]; then
 	wanted=()
 	for cs in $BENCH_CASES; do
 		case $cs in
-		get | check | es10 | es100 | sleep1000 | sleep5000 | json) wanted+=("$cs") ;;
+		get | check | es10 | es100 | sleep1000 | sleep5000 | json | influx-null) wanted+=("$cs") ;;
 		influx-iso | influx-comp) [[ -n $INFLUX_URL ]] && wanted+=("$cs") ;;
-		*) die "BENCH_CASES: unknown workload '$cs' (get check es10 es100 sleep1000 sleep5000 json influx-iso influx-comp)" ;;
+		*) die "BENCH_CASES: unknown workload '$cs' (get check es10 es100 sleep1000 sleep5000 json influx-null influx-iso influx-comp)" ;;
 		esac
 	done
 	CASES=("${wanted[@]}")
@@ -589,7 +595,7 @@ for tool in k6 throng; do
 	for (( n = 1; n <= RUNS; n++ )); do
 		base_rps=${RUNV[get|$tool|rps|$n]:-}
 		base_cpu=${RUNV[get|$tool|cpu|$n]:-}
-		for out in json influx-iso influx-comp; do
+		for out in json influx-null influx-iso influx-comp; do
 			r=${RUNV[$out|$tool|rps|$n]:-}
 			c=${RUNV[$out|$tool|cpu|$n]:-}
 			[[ -n $r && -n $base_rps ]] && record "$out" "$tool" lost "$n" "$(calc "printf \"%.1f\", 100 * (1 - $r / $base_rps)")"
@@ -662,6 +668,12 @@ ROWS=(
 	"json|lost|%.1f|(e) -o json: % of requests/s lost|0"
 	"json|added|%.2f|(e) -o json: CPU µs/request added|0"
 	"json|addedpct|%.1f|(e) -o json: % CPU/request added|0"
+	"influx-null|rps|%.0f|(e) (a) with -o influxdb to a stand-in that discards the writes: requests/s|1"
+	"influx-null|cpu|%.1f|(e) -o influxdb (discarded): CPU µs/request|1"
+	"influx-null|rss|%.1f|(e) -o influxdb (discarded): peak RSS MB|1"
+	"influx-null|lost|%.1f|(e) -o influxdb (discarded): % of requests/s lost|0"
+	"influx-null|added|%.2f|(e) -o influxdb (discarded): generator CPU µs/request added|0"
+	"influx-null|addedpct|%.1f|(e) -o influxdb (discarded): % generator CPU/request added|0"
 	"influx-iso|rps|%.0f|(e) (a) with -o influxdb, influxd in the background (SCHED_IDLE, on the target's CPU): requests/s|1"
 	"influx-iso|cpu|%.1f|(e) -o influxdb (background): CPU µs/request|1"
 	"influx-iso|rss|%.1f|(e) -o influxdb (background): peak RSS MB|1"
@@ -740,6 +752,7 @@ CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/n
 SETTINGS="BENCH_RUNS=$RUNS BENCH_DURATION=$DURATION BENCH_VUS=$VUS"
 if [[ $QUICK == 1 ]]; then SETTINGS+=" BENCH_QUICK=1"; fi
 if [[ $LONG == 1 ]]; then SETTINGS+=" BENCH_LONG=1 BENCH_RATE=$RATE"; fi
+if [[ -n ${BENCH_CASES+set} ]]; then SETTINGS+=" BENCH_CASES=\"${BENCH_CASES}\""; fi
 MACHINE="nproc $NPROC (${CPU_MODEL:-?}), not pinned"
 if [[ $PINNED == true ]]; then MACHINE="nproc $NPROC (${CPU_MODEL:-?}), generator pinned to CPU 0, targets to CPU 1"; fi
 DIRTY_NOTE=
