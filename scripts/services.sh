@@ -149,31 +149,26 @@ start_influxdb() {
 	log "influxdb $url (pid $pid)"
 }
 
-install_prometheus() {
-	command -v prometheus >/dev/null && return 0
-	[[ "$(id -u)" == 0 ]] || die "prometheus is missing: install Debian's package (apt-get install prometheus) as root"
-	if ! apt-cache show prometheus >/dev/null 2>&1; then
+# apt_install CMD PKG: installs Debian's PKG unless CMD is already there.
+apt_install() {
+	local cmd=$1 pkg=$2
+	command -v "$cmd" >/dev/null && return 0
+	[[ "$(id -u)" == 0 ]] || die "$cmd is missing: install Debian's package (apt-get install $pkg) as root"
+	if ! apt-cache show "$pkg" >/dev/null 2>&1; then
 		log "apt-get update"
 		apt-get update -qq >&2
 	fi
-	log "apt-get install prometheus"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
-	# The package starts a system service where there is an init; ours is separate.
-	command -v prometheus >/dev/null || die "apt-get left no prometheus"
+	log "apt-get install $pkg"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >&2
+	command -v "$cmd" >/dev/null || die "apt-get left no $cmd"
 }
 
+# The prometheus package starts a system service where there is an init;
+# ours is separate.
+install_prometheus() { apt_install prometheus prometheus; }
+
 # Chromium is not a server: the HTML report's tests drive it headless.
-install_chromium() {
-	command -v chromium >/dev/null && return 0
-	[[ "$(id -u)" == 0 ]] || die "chromium is missing: install Debian's package (apt-get install chromium) as root"
-	if ! apt-cache show chromium >/dev/null 2>&1; then
-		log "apt-get update"
-		apt-get update -qq >&2
-	fi
-	log "apt-get install chromium"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
-	command -v chromium >/dev/null || die "apt-get left no chromium"
-}
+install_chromium() { apt_install chromium chromium; }
 
 start_prometheus() {
 	local dir="$STATE/prometheus" pid port url

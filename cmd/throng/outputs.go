@@ -24,14 +24,8 @@ var outputRegistry = outputs.Registry{
 // newOutputs builds the outputs named by -o, or else by THRONG_OUT/K6_OUT
 // (comma-separated).
 func (t *testRun) newOutputs() error {
-	specs := t.f.outs
-	if len(specs) == 0 {
-		if v, _ := lookupEither(t.e, "OUT"); v != "" {
-			specs = strings.Split(v, ",")
-		}
-	}
 	var outs []outputs.Output
-	for _, spec := range specs {
+	for _, spec := range t.outputSpecs() {
 		out, err := outputRegistry.New(strings.TrimSpace(spec), outputs.Params{Lookup: t.e.lookup, Warnf: t.logger.Warnf})
 		if err != nil {
 			return invalidConfig("-o %s: %v", spec, err)
@@ -40,6 +34,17 @@ func (t *testRun) newOutputs() error {
 	}
 	t.outputs = outputs.NewManager(outs, t.logger.Warnf)
 	t.engine.AddConsumer(t.outputs.Consume)
+	return nil
+}
+
+// outputSpecs are the -o flags, else THRONG_OUT (or K6_OUT), comma-separated.
+func (t *testRun) outputSpecs() []string {
+	if len(t.f.outs) > 0 {
+		return t.f.outs
+	}
+	if v, _ := lookupEither(t.e, "OUT"); v != "" {
+		return strings.Split(v, ",")
+	}
 	return nil
 }
 

@@ -84,13 +84,7 @@ func (t *testRun) reportFiles() []string {
 	if t.f.html.file != "" {
 		files = append(files, t.f.html.file)
 	}
-	specs := t.f.outs
-	if len(specs) == 0 {
-		if v, _ := lookupEither(t.e, "OUT"); v != "" {
-			specs = strings.Split(v, ",")
-		}
-	}
-	for _, spec := range specs {
+	for _, spec := range t.outputSpecs() {
 		if name, file, _ := strings.Cut(strings.TrimSpace(spec), "="); name == htmlOutputName && file != "" {
 			files = append(files, file)
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,18 +129,7 @@ func simulateRun(t *testing.T, env map[string]string, rate, endpoints, secs int)
 	t.Helper()
 	f := newFakeInflux(t, nil)
 	env["K6_INFLUXDB_PUSH_INTERVAL"] = "10ms"
-	out, err := New(params(f.URL+"/db", env, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := out.(*Output)
-	t0 := time.Unix(1_700_000_000, 0)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	o.now = func() time.Time { return time.Unix(0, clock.Load()) }
-	if err := o.Start(); err != nil {
-		t.Fatal(err)
-	}
+	o, clock, t0 := startOnFakeClock(t, f.URL+"/db", env)
 	b := metrics.RegisterBuiltins(metrics.NewRegistry())
 	base := metrics.NewTagSet(map[string]string{"scenario": "default", "method": "GET", "proto": "HTTP/1.1", "status": "200", "expected_response": "true"})
 	trends := []*metrics.Metric{b.HTTPReqDuration, b.HTTPReqBlocked, b.HTTPReqConnecting, b.HTTPReqTLSHandshaking, b.HTTPReqSending, b.HTTPReqWaiting, b.HTTPReqReceiving}

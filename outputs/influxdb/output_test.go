@@ -325,18 +325,7 @@ func TestConcurrentWritesAreBounded(t *testing.T) {
 
 func TestAggregateModeCountsEverySample(t *testing.T) {
 	f := newFakeInflux(t, nil)
-	out, err := New(params(f.URL+"/db", map[string]string{"K6_INFLUXDB_AGGREGATE": "1s", "K6_INFLUXDB_PUSH_INTERVAL": "20ms"}, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := out.(*Output)
-	t0 := time.Unix(1_700_000_000, 0)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	o.now = func() time.Time { return time.Unix(0, clock.Load()) }
-	if err := o.Start(); err != nil {
-		t.Fatal(err)
-	}
+	o, clock, t0 := startOnFakeClock(t, f.URL+"/db", map[string]string{"K6_INFLUXDB_AGGREGATE": "1s", "K6_INFLUXDB_PUSH_INTERVAL": "20ms"})
 	b := metrics.RegisterBuiltins(metrics.NewRegistry())
 	samples := requests(b, 3000, t0, 3*time.Second, 2) // 3 intervals × 9 metrics × 3 tag sets (url 0: 200; url 1: 200, 503)
 	for i := 0; i < len(samples); i += 900 {
@@ -459,4 +448,22 @@ func TestEarlyAnswerDoesNotRaceTheBuffer(t *testing.T) {
 	if r := o.Report(); r != "180000 points rejected by the server" {
 		t.Errorf("Report() = %q", r)
 	}
+}
+
+// startOnFakeClock starts an output writing to url whose clock (the one
+// aggregate intervals follow) the test moves by storing Unix nanoseconds
+// into the returned clock, which starts at t0.
+func startOnFakeClock(t testing.TB, url string, env map[string]string) (o *Output, clock *atomic.Int64, t0 time.Time) {
+	t.Helper()
+	out, err := New(params(url, env, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, clock, t0 = out.(*Output), new(atomic.Int64), time.Unix(1_700_000_000, 0)
+	clock.Store(t0.UnixNano())
+	o.now = func() time.Time { return time.Unix(0, clock.Load()) }
+	if err := o.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return o, clock, t0
 }
