@@ -1,0 +1,241 @@
+package jsonfile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/throng-dev/throng/metrics"
+	"github.com/throng-dev/throng/outputs"
+)
+
+// line is one line of the file as a reader of k6's files decodes it.
+type line struct {
+	Type   string `json:"type"`
+	Metric string `json:"metric"`
+	Data   struct {
+		Name  string            `json:"name"`
+		Type  string            `json:"type"`
+		Time  string            `json:"time"`
+		Value json.RawMessage   `json:"value"`
+		Tags  map[string]string `json:"tags"`
+	} `json:"data"`
+}
+
+// writeSamples runs samples through a json output into a file and returns
+// the file's lines.
+func writeSamples(t testing.TB, batches ...[]metrics.Sample) []line {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "out.json")
+	out, err := New(outputs.Params{Arg: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		out.AddSamples(b)
+	}
+	if err := out.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []line
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %d is not JSON: %v\n%s", len(lines)+1, err, sc.Bytes())
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// TestLinesAreWhatEncodingJSONWrites checks the hand-built lines against
+// encoding/json and time.RFC3339Nano: every time, value and tag reads
+// back as written, in the same text encoding/json would give, including
+// the awkward values (negative zero, tiny and huge floats, times before
+// 1970 and on whole seconds) and tags that need escaping.
+func TestLinesAreWhatEncodingJSONWrites(t *testing.T) {
+	reg := metrics.NewRegistry()
+	b := metrics.RegisterBuiltins(reg)
+	plain := metrics.NewTagSet(map[string]string{"method": "GET", "status": "200", "url": "http://127.0.0.1:1/?a=1&b=2"})
+	odd := metrics.NewTagSet(map[string]string{"quote\"d": "back\\slash", "ctl": "tab\there\n", "html": "<b>&amp;</b>", "utf8": "żółw 🐢", "bad": "\xff"})
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 0.123456789, 1234.5678, 1e-7, 5e-324, 1e15, 1e16, 123456789012345678, 1e21, 1.5e300, -2.25, 65}
+	times := []time.Time{
+		time.Date(2026, 11, 24, 3, 21, 31, 123456789, time.UTC),
+		time.Date(2026, 11, 24, 3, 21, 31, 120000000, time.UTC),
+		time.Date(2026, 11, 24, 3, 21, 32, 0, time.UTC),
+		time.Date(2026, 11, 24, 3, 21, 32, 1, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 58, 0, time.UTC),
+		time.Date(2026, 11, 24, 3, 21, 31, 123456789, time.FixedZone("X", 3600)),
+	}
+	var batch []metrics.Sample
+	for i, v := range values {
+		tags := plain
+		if i%3 == 1 {
+			tags = odd
+		}
+		m := b.HTTPReqDuration
+		if i%2 == 1 {
+			m = b.DataSent
+		}
+		batch = append(batch, metrics.Sample{Metric: m, Tags: tags, Time: times[i%len(times)].UnixNano(), Value: v})
+	}
+	lines := writeSamples(t, batch[:5], batch[5:])
+
+	var points []line
+	metricLines := map[string]int{}
+	for _, l := range lines {
+		switch l.Type {
+		case "Metric":
+			metricLines[l.Metric]++
+			if l.Data.Name != l.Metric {
+				t.Errorf("Metric line for %q names %q", l.Metric, l.Data.Name)
+			}
+		case "Point":
+			if metricLines[l.Metric] == 0 {
+				t.Errorf("a %s point came before its Metric line", l.Metric)
+			}
+			points = append(points, l)
+		default:
+			t.Errorf("unknown line type %q", l.Type)
+		}
+	}
+	if metricLines[b.HTTPReqDuration.Name] != 1 || metricLines[b.DataSent.Name] != 1 || len(metricLines) != 2 {
+		t.Errorf("Metric lines: %v, want one per metric", metricLines)
+	}
+	if len(points) != len(batch) {
+		t.Fatalf("%d points, want %d", len(points), len(batch))
+	}
+	for i, p := range points {
+		s := batch[i]
+		if want := s.T().UTC().Format(time.RFC3339Nano); p.Data.Time != want {
+			t.Errorf("point %d: time %q, want %q", i, p.Data.Time, want)
+		}
+		if want, _ := json.Marshal(s.Value); !bytes.Equal(p.Data.Value, want) {
+			t.Errorf("point %d: value %s, want %s", i, p.Data.Value, want)
+		}
+		if p.Metric != s.Metric.Name {
+			t.Errorf("point %d: metric %q, want %q", i, p.Metric, s.Metric.Name)
+		}
+		want := s.Tags.Map()
+		if len(p.Data.Tags) != len(want) {
+			t.Errorf("point %d: tags %v, want %v", i, p.Data.Tags, want)
+		}
+		for k, v := range want {
+			if k == "bad" {
+				v = "\uFFFD" // invalid UTF-8 reads back as encoding/json writes it
+			}
+			if p.Data.Tags[k] != v {
+				t.Errorf("point %d: tag %q = %q, want %q", i, k, p.Data.Tags[k], v)
+			}
+		}
+	}
+}
+
+// TestTagCacheFollowsTheSet feeds many tag sets that share cache slots,
+// as a run's per-request sets do, and checks every point kept its own.
+func TestTagCacheFollowsTheSet(t *testing.T) {
+	b := metrics.RegisterBuiltins(metrics.NewRegistry())
+	var batch []metrics.Sample
+	for i := range 5000 {
+		tags := metrics.NewTagSet(map[string]string{"i": string(rune('a' + i%26)), "n": time.Duration(i).String()})
+		batch = append(batch, metrics.Sample{Metric: b.HTTPReqs, Tags: tags, Time: int64(i), Value: 1},
+			metrics.Sample{Metric: b.HTTPReqs, Tags: tags, Time: int64(i), Value: 1})
+	}
+	for i, p := range writeSamples(t, batch)[1:] {
+		if want := batch[i].Tags.Map(); p.Data.Tags["n"] != want["n"] || p.Data.Tags["i"] != want["i"] {
+			t.Fatalf("point %d: tags %v, want %v", i, p.Data.Tags, want)
+		}
+	}
+}
+
+// BenchmarkAddSamples is the cost of one sample in the json output: the 14
+// samples of an iteration of bench/get-check.js (one GET, one check), the
+// request's on a new *TagSet per request as the request path makes them,
+// encoded and written to a file, or to /dev/null to see the encoding alone
+// (writing to a file costs what the kernel takes to allocate page cache).
+//
+//	go test -run '^$' -bench AddSamples -benchmem ./outputs/jsonfile
+func BenchmarkAddSamples(b *testing.B) {
+	builtins := metrics.RegisterBuiltins(metrics.NewRegistry())
+	pool := getIterations(builtins, 4096, time.Unix(1_700_000_000, 0), 4*time.Second)
+	for _, dst := range []struct{ name, path string }{
+		{"file", filepath.Join(b.TempDir(), "out.json")},
+		{"devnull", os.DevNull}, // the encoding alone
+	} {
+		b.Run(dst.name, func(b *testing.B) {
+			out, err := New(outputs.Params{Arg: dst.path})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := out.Start(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for done, next := 0, 0; done < b.N; {
+				n := min(256, b.N-done, len(pool)-next)
+				out.AddSamples(pool[next : next+n])
+				done += n
+				next = (next + n) % len(pool)
+				if next == 0 && done%(1<<20) < len(pool) {
+					// Start over every million samples or so (a quarter
+					// of a GB), so a long benchmark does not fill the disk.
+					if err := out.Stop(); err != nil {
+						b.Fatal(err)
+					}
+					if err := out.Start(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			if err := out.Stop(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// getIterations makes the samples of n iterations of bench/get-check.js
+// spread over span, with the tags throng gives them by default.
+func getIterations(b *metrics.Builtins, n int, start time.Time, span time.Duration) []metrics.Sample {
+	const url = "http://127.0.0.1:40000/"
+	scenario := metrics.NewTagSet(map[string]string{"scenario": "default"})
+	check := scenario.With("check", "is status 200")
+	trends := []*metrics.Metric{b.HTTPReqDuration, b.HTTPReqBlocked, b.HTTPReqConnecting, b.HTTPReqTLSHandshaking, b.HTTPReqSending, b.HTTPReqWaiting, b.HTTPReqReceiving}
+	out := make([]metrics.Sample, 0, 14*n)
+	step := int64(span) / int64(max(n, 1))
+	for i := range n {
+		tags := scenario.Extend(metrics.Tag{Key: "expected_response", Value: "true"}, metrics.Tag{Key: "method", Value: "GET"},
+			metrics.Tag{Key: "name", Value: url}, metrics.Tag{Key: "proto", Value: "HTTP/1.1"},
+			metrics.Tag{Key: "status", Value: "200"}, metrics.Tag{Key: "url", Value: url})
+		ts := start.UnixNano() + int64(i)*step
+		d := float64(150_000+i*7919%900_000) / 1e6
+		out = append(out, metrics.Sample{Metric: b.HTTPReqs, Tags: tags, Time: ts, Value: 1},
+			metrics.Sample{Metric: b.HTTPReqFailed, Tags: tags, Time: ts, Value: 0})
+		for j, m := range trends {
+			out = append(out, metrics.Sample{Metric: m, Tags: tags, Time: ts, Value: d * float64(j%3) / 7})
+		}
+		out = append(out, metrics.Sample{Metric: b.Checks, Tags: check, Time: ts + 1000, Value: 1},
+			metrics.Sample{Metric: b.DataSent, Tags: scenario, Time: ts + 2000, Value: 65},
+			metrics.Sample{Metric: b.DataReceived, Tags: scenario, Time: ts + 2000, Value: 130},
+			metrics.Sample{Metric: b.Iterations, Tags: scenario, Time: ts + 2000, Value: 1},
+			metrics.Sample{Metric: b.IterationDuration, Tags: scenario, Time: ts + 2000, Value: d + 0.02})
+	}
+	return out
+}
