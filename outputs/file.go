@@ -3,6 +3,7 @@ package outputs
 import (
 	"bufio"
 	"compress/gzip"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -10,43 +11,51 @@ import (
 
 // FileWriter is a buffered file for outputs that write one (the json and
 // csv outputs): "-" is stdout, and a name ending in .gz is gzip-compressed.
+// Files are written with direct I/O where the file system takes it (see
+// directWriter), which does its own buffering.
 type FileWriter struct {
-	*bufio.Writer
-	file io.Closer // nil for stdout
+	w    io.Writer     // what Write writes to
+	buf  *bufio.Writer // nil when w buffers itself
 	gz   *gzip.Writer
+	file io.Closer // nil for stdout
 }
 
 // CreateFile opens name for writing, creating or truncating it.
 func CreateFile(name string) (*FileWriter, error) {
 	if name == "-" {
-		return &FileWriter{Writer: bufio.NewWriterSize(os.Stdout, 64<<10)}, nil
+		buf := bufio.NewWriterSize(os.Stdout, 64<<10)
+		return &FileWriter{w: buf, buf: buf}, nil
 	}
-	f, err := os.Create(name)
+	f, err := createFile(name)
 	if err != nil {
 		return nil, err
 	}
-	w := &FileWriter{file: f}
-	var dst io.Writer = f
+	w := &FileWriter{w: f, file: f}
 	if strings.HasSuffix(name, ".gz") {
 		w.gz = gzip.NewWriter(f)
-		dst = w.gz
+		w.w = w.gz
 	}
-	w.Writer = bufio.NewWriterSize(dst, 64<<10)
+	if _, direct := w.w.(*directWriter); !direct {
+		w.buf = bufio.NewWriterSize(w.w, 64<<10)
+		w.w = w.buf
+	}
 	return w, nil
 }
 
+// Write implements io.Writer.
+func (w *FileWriter) Write(p []byte) (int, error) { return w.w.Write(p) }
+
 // Close flushes the buffer and the compressor and closes the file.
 func (w *FileWriter) Close() error {
-	err := w.Flush()
+	var errs []error
+	if w.buf != nil {
+		errs = append(errs, w.buf.Flush())
+	}
 	if w.gz != nil {
-		if cerr := w.gz.Close(); err == nil {
-			err = cerr
-		}
+		errs = append(errs, w.gz.Close())
 	}
 	if w.file != nil {
-		if cerr := w.file.Close(); err == nil {
-			err = cerr
-		}
+		errs = append(errs, w.file.Close())
 	}
-	return err
+	return errors.Join(errs...)
 }
