@@ -7,7 +7,11 @@
 # --report soak-report.html. Every SOAK_SAMPLE seconds (default 60) it
 # appends throng's resident memory (VmRSS from /proc/PID/status) to
 # soak-rss.txt, and prints that file at the end: the figures should level
-# off after the first minutes, not climb. Linux only (/proc).
+# off after the first minutes, not climb. The report charts the same run
+# second by second: its chart "throng memory (RSS, Go heap)" has throng's
+# RSS and Go heap in use, read by throng itself once a second (the peak of
+# each bucket), and the script prints a digest of that series at the end.
+# Linux only (/proc).
 #
 #   SOAK_DURATION=5m SOAK_RATE=200 bash scripts/soak.sh
 set -euo pipefail
@@ -76,4 +80,24 @@ THRONG_PID=
 cat "$TMP/throng.out"
 log "throng exited $code; its RSS over the run ($RSS_LOG):"
 cat "$RSS_LOG"
+
+# The memory chart in the report: where it is, and a digest of its series
+# (the "rss" and "heap" columns of the data the report embeds, bytes per
+# bucket, null where a bucket has no reading).
+memory_digest() {
+	grep -o "\"$1\":\[[^]]*\]" "$REPORT" | head -n 1 | sed 's/^[^[]*\[//; s/\]$//' | tr ',' '\n' | awk -v what="$2" '
+		$1 != "null" && $1 != "" { v = $1 + 0; if (!n) first = v; last = v; if (v > peak) peak = v; n++ }
+		END {
+			if (!n) exit 1
+			printf "%s: %d points, first %.1f MB, last %.1f MB, peak %.1f MB\n", what, n, first / 1e6, last / 1e6, peak / 1e6
+		}'
+}
+if [[ -s $REPORT ]]; then
+	case $REPORT in /*) path=$REPORT ;; *) path=$PWD/$REPORT ;; esac
+	log "the report charts the same run second by second: open file://$path, chart \"throng memory (RSS, Go heap)\" (the peak of each bucket); its series:"
+	memory_digest rss "  RSS" >&2 || log "  the report has no RSS points"
+	memory_digest heap "  Go heap in use" >&2 || log "  the report has no Go heap points"
+else
+	log "no report in $REPORT: nothing to chart"
+fi
 exit "$code"

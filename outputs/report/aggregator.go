@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"sync"
 
 	"github.com/throng-dev/throng/metrics"
@@ -26,10 +27,13 @@ const (
 
 // Aggregator folds sample batches into per-second buckets of the numbers
 // the report and the dashboard chart, and keeps the run's totals and one
-// row per request name. It holds no samples: its memory depends on the
-// length of the test only up to the bucket cap, and never on the number
-// of requests. It is safe for concurrent use: the Output adds batches on
-// its goroutine while the dashboard reads.
+// row per request name. With the first sample of each second it also
+// reads throng's own memory (RSS and Go heap in use) into that second's
+// bucket: one cheap reading per second, not one per sample. It holds no
+// samples: its memory depends on the length of the test only up to the
+// bucket cap, and never on the number of requests. It is safe for
+// concurrent use: the Output adds batches on its goroutine while the
+// dashboard reads.
 type Aggregator struct {
 	mu         sync.Mutex
 	kinds      map[*metrics.Metric]kind
@@ -45,6 +49,11 @@ type Aggregator struct {
 	first     int64 // Unix ns of the earliest and latest samples
 	last      int64
 	endpoints map[endpointKey]*endpoint
+
+	// mem reads throng's own memory once per second of samples: memSec
+	// is the latest second (Unix) that has its reading.
+	mem    *memSampler
+	memSec int64
 }
 
 // kind is what the aggregator does with a metric's samples.
@@ -83,6 +92,8 @@ func NewAggregator(maxBuckets int) *Aggregator {
 		maxBuckets: maxBuckets,
 		width:      1,
 		endpoints:  map[endpointKey]*endpoint{},
+		mem:        newMemSampler(),
+		memSec:     math.MinInt64,
 	}
 }
 
@@ -99,6 +110,14 @@ func (a *Aggregator) Add(batch []metrics.Sample) {
 		a.span(s.Time)
 		b := a.slot(s.Time)
 		b.version = a.version
+		if sec := floorDiv(s.Time, 1e9); sec > a.memSec {
+			// The first sample of a new second: one reading of throng's
+			// memory for it, whatever the number of samples.
+			a.memSec = sec
+			rss, heap := a.mem.sample()
+			b.addMemory(rss, heap)
+			a.total.addMemory(rss, heap)
+		}
 		add(b, k, s, a.statusKey)
 		add(&a.total, k, s, a.statusKey)
 		if k == duration || k == failed {

@@ -1,6 +1,10 @@
 package report
 
-import "github.com/throng-dev/throng/metrics"
+import (
+	"math"
+
+	"github.com/throng-dev/throng/metrics"
+)
 
 // bucket holds what happened in one time slot: one second at first, a
 // power of two seconds once the series has been downsampled. Counters are
@@ -16,6 +20,11 @@ type bucket struct {
 	iters, dropped     float64
 	checksOK, checksKO float64
 	sent, received     float64
+	// rss and heap are throng's own memory (bytes): its resident set and
+	// the Go heap in use, the peak of the readings taken in the slot, one
+	// per second.
+	rss, heap       float64
+	hasRSS, hasHeap bool
 	// version is the aggregator's version when the bucket last changed:
 	// the dashboard resends only buckets newer than what a page has.
 	version uint64
@@ -45,12 +54,14 @@ func (b *bucket) merge(o *bucket) {
 	b.checksKO += o.checksKO
 	b.sent += o.sent
 	b.received += o.received
+	b.rss, b.hasRSS = maxGauge(b.rss, b.hasRSS, o.rss, o.hasRSS)
+	b.heap, b.hasHeap = maxGauge(b.heap, b.hasHeap, o.heap, o.hasHeap)
 	b.version = max(b.version, o.version)
 }
 
 // maxGauge keeps the peak of a gauge over a slot: for a long test whose
-// buckets span many seconds, the peak of VUs is what a capacity chart must
-// not hide.
+// buckets span many seconds, the peak of VUs (or of throng's memory) is
+// what a capacity chart must not hide.
 func maxGauge(v float64, set bool, o float64, oset bool) (float64, bool) {
 	switch {
 	case !oset:
@@ -59,6 +70,17 @@ func maxGauge(v float64, set bool, o float64, oset bool) (float64, bool) {
 		return o, true
 	}
 	return max(v, o), true
+}
+
+// addMemory folds a reading of throng's memory into b; a NaN (no RSS off
+// Linux) is no reading.
+func (b *bucket) addMemory(rss, heap float64) {
+	if !math.IsNaN(rss) {
+		b.rss, b.hasRSS = maxGauge(b.rss, b.hasRSS, rss, true)
+	}
+	if !math.IsNaN(heap) {
+		b.heap, b.hasHeap = maxGauge(b.heap, b.hasHeap, heap, true)
+	}
 }
 
 // halve merges the buckets pairwise, in place, and returns the shorter

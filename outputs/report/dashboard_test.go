@@ -83,6 +83,10 @@ func TestDashboardEventStream(t *testing.T) {
 	if first.Series.From != 0 || !first.Live || len(first.Series.Reqs) != 10 {
 		t.Fatalf("first update: from %d, live %v, %d buckets; want all 10 from 0", first.Series.From, first.Live, len(first.Series.Reqs))
 	}
+	if len(first.Series.Heap) != 10 || len(first.Series.RSS) != 10 || !(first.Series.Heap[9] > 0) {
+		t.Errorf("first update: %d RSS and %d Go heap points (last %v); want throng's memory for each of the 10 buckets",
+			len(first.Series.RSS), len(first.Series.Heap), first.Series.Heap)
+	}
 
 	live.push(10, 12, 5)
 	var later report.Data

@@ -66,6 +66,12 @@ type Series struct {
 	Sent     Column            `json:"sent"`
 	Received Column            `json:"received"`
 	Status   map[string]Column `json:"status"` // responses by HTTP status
+	// RSS and Heap are throng's own memory in bytes, the peak of its
+	// readings in the bucket (one a second): its resident set (Linux
+	// only, null elsewhere) and the Go heap in use. Null without a
+	// reading.
+	RSS  Column `json:"rss"`
+	Heap Column `json:"heap"`
 }
 
 // Totals are the run's numbers over all buckets.
@@ -84,6 +90,8 @@ type Totals struct {
 	Sent     float64            `json:"sent"`
 	Received float64            `json:"received"`
 	Status   map[string]float64 `json:"status"`
+	RSS      float64            `json:"rss"` // throng's memory, peaks in bytes; 0 without a reading
+	Heap     float64            `json:"heap"`
 }
 
 // Endpoint is a row of the requests table: the requests of one name and
@@ -154,9 +162,9 @@ func (c *Column) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// chartDigits is the precision of the latency points drawn: a chart
-// cannot show more, and the full digits would double a report's size.
-// The tables keep full precision.
+// chartDigits is the precision of the latency and memory points drawn: a
+// chart cannot show more, and the full digits would double a report's
+// size. The tables keep full precision.
 const chartDigits = 4
 
 func round(v float64) float64 {
@@ -218,6 +226,8 @@ func (a *Aggregator) series(from int) Series {
 		s.ChecksKO = append(s.ChecksKO, b.checksKO)
 		s.Sent = append(s.Sent, b.sent)
 		s.Received = append(s.Received, b.received)
+		s.RSS = append(s.RSS, round(gauge(b.rss, b.hasRSS)))
+		s.Heap = append(s.Heap, round(gauge(b.heap, b.hasHeap)))
 		for code, n := range b.status {
 			s.Status[code][i] = n
 		}
@@ -243,7 +253,7 @@ func (a *Aggregator) totals() Totals {
 	t := &a.total
 	out := Totals{Reqs: t.reqs, Failed: t.failed, Duration: statsOf(t.duration), VUs: t.vus, VUsMax: t.vusMax,
 		Iters: t.iters, Dropped: t.dropped, ChecksOK: t.checksOK, ChecksKO: t.checksKO,
-		Sent: t.sent, Received: t.received, Status: map[string]float64{}}
+		Sent: t.sent, Received: t.received, Status: map[string]float64{}, RSS: t.rss, Heap: t.heap}
 	if a.first != 0 {
 		out.Start, out.End = a.first/1e6, a.last/1e6
 	}

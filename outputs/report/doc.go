@@ -7,7 +7,11 @@
 // failure counts, a mergeable metrics.Histogram of http_req_duration for
 // the percentiles, responses per status, VUs, iterations, checks and bytes
 // sent and received, plus the run's totals and one row per request name
-// and method. It never keeps samples. Past DefaultMaxBuckets buckets,
+// and method. With the first sample of each second it also reads throng's
+// own memory (RSS from /proc/self/statm on Linux, the Go heap in use from
+// runtime/metrics, neither of which stops the world) into that second's
+// bucket, for the chart "throng memory (RSS, Go heap)": one reading per
+// second, not per sample. It never keeps samples. Past DefaultMaxBuckets buckets,
 // adjacent buckets merge pairwise and each covers twice the time, so a
 // 24-hour run gives a report of the same order of size as a 1-hour one.
 //

@@ -1,7 +1,9 @@
 package report_test
 
 import (
+	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +47,9 @@ const chartsJS = `(() => {
   return out;
 })()`
 
-var chartIDs = []string{"chart-requests", "chart-latency", "chart-errors", "chart-vus", "chart-checks", "chart-data"}
+// chartIDs are the charts every page draws; chart-memory is throng's own
+// memory (RSS, Go heap), read once a second by the aggregator.
+var chartIDs = []string{"chart-requests", "chart-latency", "chart-errors", "chart-vus", "chart-checks", "chart-data", "chart-memory"}
 
 // checkCharts fails unless every chart has data and its first line is on
 // its canvas.
@@ -68,6 +72,28 @@ func checkCharts(t *testing.T, b *browser) map[string]chartCheck {
 	}
 	t.Logf("charts: %+v", charts)
 	return charts
+}
+
+// checkMemoryChart fails unless the memory chart is titled as such and
+// has a point per bucket on each of its lines (RSS only where
+// /proc/self/statm is).
+func checkMemoryChart(t *testing.T, b *browser) {
+	t.Helper()
+	var got struct {
+		Title                   string
+		Points, Buckets, Series int
+	}
+	b.eval(`(() => {
+	  const c = window.throngStatus.charts['chart-memory'];
+	  return { title: document.querySelector('#chart-memory h3').textContent, points: c.points, buckets: c.buckets, series: c.series };
+	})()`, &got)
+	lines := 2
+	if _, err := os.Stat("/proc/self/statm"); err != nil {
+		lines = 1
+	}
+	if got.Title != "throng memory (RSS, Go heap)" || got.Series != 2 || got.Buckets == 0 || got.Points != lines*got.Buckets {
+		t.Errorf("memory chart: %+v; want its title, 2 lines and %d points per bucket", got, lines)
+	}
 }
 
 func checkNoProblems(t *testing.T, b *browser) {
@@ -94,6 +120,7 @@ func TestReportInChromium(t *testing.T) {
 	b.navigate((&url.URL{Scheme: "file", Path: abs}).String())
 	b.waitFor("the report is drawn", "window.throngStatus && window.throngStatus.ready")
 	checkCharts(t, b)
+	checkMemoryChart(t, b)
 
 	var page struct {
 		Verdict, VerdictClass string
@@ -136,7 +163,7 @@ func TestReportInChromium(t *testing.T) {
 	}
 	abs, _ = filepath.Abs(writeArtifact(t, "empty-report.html", empty))
 	b.navigate((&url.URL{Scheme: "file", Path: abs}).String())
-	b.waitFor("the empty report is drawn", "window.throngStatus.ready && Object.keys(window.throngStatus.charts).length == 6")
+	b.waitFor("the empty report is drawn", fmt.Sprintf("window.throngStatus.ready && Object.keys(window.throngStatus.charts).length == %d", len(chartIDs)))
 	checkNoProblems(t, b)
 }
 
@@ -161,6 +188,7 @@ func TestDashboardInChromium(t *testing.T) {
 	b.navigate(out.URL())
 	b.waitFor("the first 30 s are drawn", "window.throngStatus.ready && window.throngStatus.charts['chart-requests'].buckets >= 30")
 	checkCharts(t, b)
+	checkMemoryChart(t, b)
 
 	live.push(30, 60, 20)
 	b.waitFor("the page follows the run", "window.throngStatus.charts['chart-requests'].buckets >= 60")
@@ -177,6 +205,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	b.waitFor("the verdict arrives", "window.throngStatus.done && window.throngStatus.reportURL")
 	checkCharts(t, b)
+	checkMemoryChart(t, b)
 	var got struct {
 		Class, Head string
 		Size        int

@@ -146,6 +146,7 @@
       ['VUs', num(t.vus, 0), 'max ' + num(t.vusMax, 0)],
       ['checks', pct(t.checksOK + t.checksKO ? t.checksOK / (t.checksOK + t.checksKO) : NaN), num(t.checksKO, 0) + ' failed'],
       ['data received', bytes(t.received), 'sent ' + bytes(t.sent)],
+      ['throng RSS peak', t.rss ? bytes(t.rss) : '–', 'Go heap ' + (t.heap ? bytes(t.heap) : '–')],
     ];
     return el('section', { id: 'numbers' }, cards.map(function (c) {
       return el('div', { class: 'card' }, [el('div', { class: 'label', text: c[0] }), el('div', { class: 'value', text: c[1] }), el('div', { class: 'sub', text: c[2] })]);
@@ -187,6 +188,9 @@
         lines: [['passed/s', perSecond(s.checksOK), palette[2]], ['failed/s', perSecond(s.checksKO), palette[1]]] },
       { id: 'chart-data', title: 'Data sent and received', fmt: function (v) { return bytes(v) + '/s'; },
         lines: [['received/s', perSecond(s.received), palette[0]], ['sent/s', perSecond(s.sent), palette[3]]] },
+      // throng's own memory, read once a second: the peak in each bucket.
+      { id: 'chart-memory', title: 'throng memory (RSS, Go heap)', fmt: bytes,
+        lines: [['RSS', s.rss || [], palette[4]], ['Go heap in use', s.heap || [], palette[5]]] },
     ];
   }
 
@@ -362,7 +366,7 @@
   function apply(u) {
     var cur = data.series, s = u.series;
     if (s.from > 0 && s.gen === cur.gen) {
-      ['reqs', 'failed', 'p50', 'p90', 'p95', 'p99', 'vus', 'vusMax', 'iters', 'dropped', 'checksOK', 'checksKO', 'sent', 'received'].forEach(function (k) {
+      ['reqs', 'failed', 'p50', 'p90', 'p95', 'p99', 'vus', 'vusMax', 'iters', 'dropped', 'checksOK', 'checksKO', 'sent', 'received', 'rss', 'heap'].forEach(function (k) {
         s[k] = cur[k].slice(0, s.from).concat(s[k] || []);
       });
       Object.keys(s.status).forEach(function (c) {
