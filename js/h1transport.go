@@ -23,9 +23,11 @@ import (
 // response itself, as wrk does. Everything else (TLS, HTTP/2, proxies)
 // stays with net/http's Transport: vuTransport chooses per request.
 //
-// It calls the request's httptrace hooks where Transport would, so the
-// timings are measured the same way, and dials through the VU's dialer,
-// so bytes are counted and hosts mapped as before.
+// It marks the instants of the exchange on the request's tracer where
+// Transport would call the httptrace hooks, so the timings are measured
+// the same way without the per-request cost of a ClientTrace (a context
+// value and a closure per hook), and dials through the VU's dialer, so
+// bytes are counted and hosts mapped as before.
 type h1Transport struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
@@ -50,15 +52,16 @@ const (
 // aLongTimeAgo, as a deadline, makes a blocked read or write return.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// RoundTrip implements http.RoundTripper.
-func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+// roundTrip sends req and reads the response head, marking the instants
+// on tr; the body is read by the caller.
+func (t *h1Transport) roundTrip(req *http.Request, tr *tracer) (*http.Response, error) {
 	addr := canonicalAddr(req)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.conn(req.Context(), addr)
+		c, reused, err := t.conn(req.Context(), addr, tr)
 		if err != nil {
 			return nil, err
 		}
-		resp, err, retry := t.exchange(req, c, addr, reused)
+		resp, err, retry := t.exchange(req, c, addr, reused, tr)
 		if err == nil || !retry || attempt > 0 {
 			return resp, err
 		}
@@ -75,12 +78,9 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // exchange writes req on c and reads the response head. retry says the
 // request may be sent again: c was a reused connection that failed
 // before any byte of a response came.
-func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool) (resp *http.Response, err error, retry bool) {
+func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool, tr *tracer) (resp *http.Response, err error, retry bool) {
 	ctx := req.Context()
-	trace := httptrace.ContextClientTrace(ctx)
-	if trace != nil && trace.GotConn != nil {
-		trace.GotConn(httptrace.GotConnInfo{Conn: c.conn, Reused: reused})
-	}
+	tr.mark(&tr.gotConn)
 	// Cancelling the request unblocks the reads and writes; the connection
 	// is then closed, never reused.
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) })
@@ -96,18 +96,14 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused
 	if err == nil {
 		err = c.w.Flush()
 	}
-	if trace != nil && trace.WroteRequest != nil {
-		trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
-	}
+	tr.mark(&tr.wrote)
 	if err != nil {
 		return fail(err, isClosedConn(err))
 	}
 	if _, err := c.r.Peek(1); err != nil {
 		return fail(err, isClosedConn(err))
 	}
-	if trace != nil && trace.GotFirstResponseByte != nil {
-		trace.GotFirstResponseByte()
-	}
+	tr.mark(&tr.firstByte)
 	for {
 		resp, err = http.ReadResponse(c.r, req)
 		if err != nil {
@@ -130,15 +126,19 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused
 }
 
 // conn takes an idle connection to addr, or dials one.
-func (t *h1Transport) conn(ctx context.Context, addr string) (*h1Conn, bool, error) {
-	trace := httptrace.ContextClientTrace(ctx)
-	if trace != nil && trace.GetConn != nil {
-		trace.GetConn(addr)
-	}
+func (t *h1Transport) conn(ctx context.Context, addr string, tr *tracer) (*h1Conn, bool, error) {
+	tr.mark(&tr.getConn)
 	if c := t.takeIdle(addr); c != nil {
 		return c, true, nil
 	}
-	conn, err := t.dial(ctx, "tcp", addr) // the dialer reports ConnectStart/Done
+	// The dialer reports ConnectStart and ConnectDone through the
+	// context, after resolving the name, as it does for Transport: a
+	// ClientTrace for a new connection only.
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { tr.mark(&tr.connectStart) },
+		ConnectDone:  func(string, string, error) { tr.mark(&tr.connectDone) },
+	})
+	conn, err := t.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, false, err
 	}
@@ -240,21 +240,28 @@ func canonicalAddr(req *http.Request) string {
 	return net.JoinHostPort(req.URL.Hostname(), port)
 }
 
-// vuTransport sends plain HTTP/1.1 through h1Transport and everything
-// else (https, proxied requests, no keep-alive) through net/http's.
+// vuTransport holds a VU's two transports: h1Transport for plain
+// HTTP/1.1, which the exchange calls directly (takesH1), and net/http's
+// for everything else (https, proxied requests, no keep-alive), which is
+// the VU's http.Client's transport.
 type vuTransport struct {
 	h1    *h1Transport
 	std   *http.Transport
 	plain bool // the fast path may be used at all
 }
 
-// RoundTrip implements http.RoundTripper.
-func (t *vuTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.plain && req.URL.Scheme == "http" {
-		if proxy, err := t.std.Proxy(req); err == nil && proxy == nil {
-			return t.h1.RoundTrip(req)
-		}
+// takesH1 reports whether req goes through h1Transport.
+func (t *vuTransport) takesH1(req *http.Request) bool {
+	if !t.plain || req.URL.Scheme != "http" {
+		return false
 	}
+	proxy, err := t.std.Proxy(req)
+	return err == nil && proxy == nil
+}
+
+// RoundTrip implements http.RoundTripper for the requests h1Transport
+// does not take.
+func (t *vuTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.std.RoundTrip(req)
 }
 

@@ -31,6 +31,7 @@ var UserAgent = "throng/dev"
 type httpClient struct {
 	cfg      *clientConfig
 	client   atomic.Pointer[http.Client] // HTTP/1.1, and HTTP/2 when TLS negotiates it; made on first use
+	vt       *vuTransport                // client's transport, set with it
 	once     sync.Once
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	h2cOnce  sync.Once
@@ -68,8 +69,8 @@ func (c *httpClient) netClient() *http.Client {
 	c.once.Do(func() {
 		transport := c.transport()
 		transport.ForceAttemptHTTP2 = true // ALPN over TLS, as k6
-		vt := &vuTransport{h1: &h1Transport{dial: c.dial}, std: transport, plain: !c.cfg.noConnReuse}
-		c.client.Store(&http.Client{Transport: vt, CheckRedirect: doNotFollow})
+		c.vt = &vuTransport{h1: &h1Transport{dial: c.dial}, std: transport, plain: !c.cfg.noConnReuse}
+		c.client.Store(&http.Client{Transport: c.vt, CheckRedirect: doNotFollow})
 	})
 	return c.client.Load()
 }
@@ -278,7 +279,8 @@ func redirectTarget(res *result) (string, bool) {
 }
 
 // exchange sends one request and reads the whole response, timing each
-// phase with httptrace.
+// phase: plain HTTP/1.1 through h1Transport, which marks the instants on
+// the tracer itself, the rest through net/http with httptrace.
 func (c *httpClient) exchange(ctx context.Context, r *request, method, target string, body []byte, authorization string) *result {
 	res := &result{req: r, method: method, url: target}
 	var bodyReader io.Reader
@@ -286,7 +288,7 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 		bodyReader = bytes.NewReader(body)
 	}
 	var tr tracer
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tr.trace()), method, target, bodyReader)
+	req, err := http.NewRequestWithContext(ctx, method, target, bodyReader)
 	if err != nil {
 		res.errCode, res.errMsg = 1020, "invalid URL"
 		res.end = time.Now()
@@ -297,7 +299,15 @@ func (c *httpClient) exchange(ctx context.Context, r *request, method, target st
 	if r.h2c {
 		client = c.h2cClient()
 	}
-	resp, err := client.Do(req)
+	var resp *http.Response
+	if !r.h2c && c.vt.takesH1(req) {
+		resp, err = c.vt.h1.roundTrip(req, &tr)
+		if err != nil && req.Body != nil {
+			req.Body.Close() // as http.Client does
+		}
+	} else {
+		resp, err = client.Do(req.WithContext(httptrace.WithClientTrace(ctx, tr.trace())))
+	}
 	if err != nil {
 		res.end = time.Now()
 		res.errCode, res.errMsg = classify(ctx, err)
@@ -352,6 +362,12 @@ func (c *httpClient) prepare(req *http.Request, r *request, authorization string
 			req.Header.Set("Authorization", authorization)
 		}
 	}
+	if u := req.URL.User; u != nil && req.Header.Get("Authorization") == "" {
+		// Basic authentication from the URL, as http.Client adds it:
+		// h1Transport is called without one.
+		password, _ := u.Password()
+		req.SetBasicAuth(u.Username(), password)
+	}
 }
 
 // readBody reads the whole body, in one allocation of the announced
@@ -400,8 +416,13 @@ var clockBase = time.Now()
 
 func monotonicNow() int64 { return int64(time.Since(clockBase)) }
 
+// mark records that the instant f stands for is now.
+func (t *tracer) mark(f *atomic.Int64) { f.Store(monotonicNow()) }
+
+// trace is the ClientTrace that marks the instants of an exchange made
+// through net/http.
 func (t *tracer) trace() *httptrace.ClientTrace {
-	mark := func(f *atomic.Int64) { f.Store(monotonicNow()) }
+	mark := t.mark
 	return &httptrace.ClientTrace{
 		GetConn:              func(string) { mark(&t.getConn) },
 		GotConn:              func(httptrace.GotConnInfo) { mark(&t.gotConn) },
