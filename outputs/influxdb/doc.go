@@ -172,7 +172,7 @@
 // Stop writes what is queued, waiting up to STOP_TIMEOUT, then gives up.
 // Report (shown in the summary) then reads, e.g.:
 //
-//	1200 points dropped (queue full), 350 points not delivered (server unreachable), 12 retries
+//	1200 points dropped (queue full), 350 points not delivered (server unreachable or too slow), 12 retries
 //
 // "" when every point was written at the first try, and "12 retries (every
 // point was written)" when retries were needed but nothing was lost.

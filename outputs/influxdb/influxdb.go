@@ -844,7 +844,7 @@ func (o *Output) Report() string {
 		parts = append(parts, fmt.Sprintf("%d points rejected by the server", n))
 	}
 	if n := o.undelivered.Load(); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d points not delivered (server unreachable)", n))
+		parts = append(parts, fmt.Sprintf("%d points not delivered (server unreachable or too slow)", n))
 	}
 	if n := o.skipped.Load(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d samples skipped (NaN or infinite value)", n))

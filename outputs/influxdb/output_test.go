@@ -282,7 +282,7 @@ func TestStopGivesUpAfterTheTimeout(t *testing.T) {
 		t.Errorf("Stop returned after %v, before the timeout", took)
 	}
 	r := o.Report()
-	if !strings.HasPrefix(r, "9000 points not delivered (server unreachable), ") || !strings.Contains(r, "retries") {
+	if !strings.HasPrefix(r, "9000 points not delivered (server unreachable or too slow), ") || !strings.Contains(r, "retries") {
 		t.Errorf("Report() = %q", r)
 	}
 	if f.lines.Load() != 0 {
@@ -303,7 +303,7 @@ func TestStartWarnsWhenTheServerIsDown(t *testing.T) {
 	if strings.Count(s, "\n") != 0 || !strings.Contains(s, "does not answer") || !strings.Contains(s, "the run goes on") || !strings.Contains(s, "queued") {
 		t.Errorf("want one clear warning, got:\n%s", s)
 	}
-	if r := o.Report(); !strings.HasPrefix(r, "90 points not delivered (server unreachable)") {
+	if r := o.Report(); !strings.HasPrefix(r, "90 points not delivered (server unreachable or too slow)") {
 		t.Errorf("Report() = %q", r)
 	}
 }

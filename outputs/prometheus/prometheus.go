@@ -183,7 +183,8 @@ func (o *Output) Stop() error {
 	return fmt.Errorf("the last push did not finish within %s", bound)
 }
 
-// Report implements outputs.Reporter.
+// Report implements outputs.Reporter: what was not delivered, and how
+// many retries it took; "" when every push got through at the first try.
 func (o *Output) Report() string {
 	var parts []string
 	if n := o.failedPushes.Load(); n > 0 {
@@ -195,8 +196,12 @@ func (o *Output) Report() string {
 	if n := o.refusedSamples.Load(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d samples dropped (over the limit of %d series)", n, maxSeries))
 	}
-	if n := o.retries.Load(); n > 0 && len(parts) > 0 {
-		parts = append(parts, plural(n, "retry", "retries"))
+	if n := o.retries.Load(); n > 0 {
+		s := plural(n, "retry", "retries")
+		if len(parts) == 0 {
+			s += " (every push was delivered)"
+		}
+		parts = append(parts, s)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -4,9 +4,11 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,8 +280,8 @@ func TestRetryThenAccept(t *testing.T) {
 	if o.retries.Load() != 2 || o.failedPushes.Load() != 0 || o.lostValues.Load() != 0 {
 		t.Errorf("retries %d, failed %d, lost %d; want 2, 0, 0", o.retries.Load(), o.failedPushes.Load(), o.lostValues.Load())
 	}
-	if o.Report() != "" || len(w.get()) != 0 {
-		t.Errorf("a push that got through reported %q and warned %q", o.Report(), w.get())
+	if got := o.Report(); got != "2 retries (every push was delivered)" || len(w.get()) != 0 {
+		t.Errorf("a push that got through after two retries reported %q and warned %q", got, w.get())
 	}
 }
 
@@ -376,6 +378,102 @@ func TestServerDownAtStart(t *testing.T) {
 	}
 	t.Logf("warning: %s", ws[0])
 	t.Logf("report: %s", report)
+}
+
+// countingTransport counts the output's requests, and how many were under
+// way at once.
+type countingTransport struct {
+	next                    http.RoundTripper
+	started, inFlight, most atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.started.Add(1)
+	n := c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	return c.next.RoundTrip(req)
+}
+
+// TestSlowServer: a server that takes 2 s per push, ten times the push
+// interval. AddSamples never waits for it (calls return while a push is
+// held by the server); the pushes are bounded: one request at a time, one
+// attempt per push (each is cut at its interval, no retry piles up); each
+// cut push is counted as failed and its Trend stats as not delivered; and
+// the final push, allowed longer, delivers the counters whole. It counts,
+// and asserts no time.
+func TestSlowServer(t *testing.T) {
+	const delay = 2 * time.Second
+	r := newReceiver(t)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			r.serve(w, req)
+		case <-req.Context().Done(): // the output gave up
+		}
+	}))
+	t.Cleanup(slow.Close)
+	o, w := newTestOutput(t, slow.URL, map[string]string{"PROMETHEUS_RW_PUSH_INTERVAL": "200ms"})
+	o.finalTimeout = 3 * delay
+	ct := &countingTransport{next: o.client.Transport}
+	o.client.Transport = ct
+	if err := o.Start(); err != nil { // its empty write is cut at 1 s: a warning
+		t.Fatalf("Start: %v", err)
+	}
+
+	// Feed the output until it has started three pushes after Start's
+	// probe, noting the calls that began and ended with one same request
+	// held by the server.
+	f := newFixture()
+	var added, duringPush int
+	deadline := time.Now().Add(30 * time.Second)
+	for ct.started.Load() < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests after 30 s", ct.started.Load())
+		}
+		before, busy := ct.started.Load(), ct.inFlight.Load() == 1
+		o.AddSamples([]metrics.Sample{f.sample(f.b.HTTPReqs, 1, nil), f.sample(f.b.HTTPReqDuration, 100, nil)})
+		added++
+		if busy && ct.inFlight.Load() == 1 && ct.started.Load() == before {
+			duringPush++
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := o.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+
+	failed, delivered := o.failedPushes.Load(), o.pushes.Load()
+	t.Logf("%d AddSamples calls, %d of them during a push; %d requests, %d pushes failed, %d delivered; report: %s",
+		added, duringPush, ct.started.Load(), failed, delivered, o.Report())
+	if duringPush == 0 {
+		t.Errorf("no AddSamples call of %d returned while the server held a push", added)
+	}
+	if ct.most.Load() != 1 || ct.started.Load() != 1+failed+delivered || o.retries.Load() != 0 {
+		t.Errorf("%d requests at most at once, %d requests for Start's probe and %d pushes, %d retries: want one at a time, one per push, no retry",
+			ct.most.Load(), ct.started.Load(), failed+delivered, o.retries.Load())
+	}
+	if failed < 3 || delivered != 1 {
+		t.Errorf("%d pushes failed, %d delivered: want every periodic push failed (at least 3), the final one delivered", failed, delivered)
+	}
+	// Each cut push loses its interval's p99 (the one Trend series) if it
+	// had one; the counter goes again with the next push.
+	if lost := o.lostValues.Load(); lost < 1 || lost > failed {
+		t.Errorf("%d series values lost in %d failed pushes: want 1 to %d", lost, failed, failed)
+	}
+	if got := find(t, r.last(), "k6_http_reqs_total").value; got != float64(added) {
+		t.Errorf("the final push's k6_http_reqs_total = %v, want %d", got, added)
+	}
+	report := o.Report()
+	if !strings.Contains(report, plural(failed, "push", "pushes")+" failed") || !strings.Contains(report, "not delivered") {
+		t.Errorf("Report() = %q", report)
+	}
+	if ws := w.get(); len(ws) != 1 {
+		t.Errorf("%d warnings, want 1: %q", len(ws), ws)
+	}
 }
 
 func TestStartStopDelivers(t *testing.T) {
