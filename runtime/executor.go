@@ -304,10 +304,23 @@ func (r *scenarioRun) loopVUs(n int64, more func(i int64) bool) {
 // the start, whatever the iterations before it are doing, until at
 // reports the schedule over or starting ends. Late starts (a slow VU
 // initialisation) catch up at once rather than shifting the schedule.
+//
+// When starting ends, the arrivals whose time had already come are
+// counted as dropped: the loop falls behind the schedule when starting an
+// iteration is slow (a VU initialised on the spot, a generator short of
+// CPU), and an iteration that was due and never ran is one the target
+// never got, whatever the reason.
 func (r *scenarioRun) arrive(maxVUs int64, at func(n int64) (time.Duration, bool)) {
 	for n := int64(0); ; n++ {
 		t, ok := at(n)
-		if !ok || !Sleep(r.starting, r.env.Clock, t-r.elapsed()) {
+		if !ok {
+			return
+		}
+		if !Sleep(r.starting, r.env.Clock, t-r.elapsed()) {
+			for now := r.elapsed(); ok && t <= now; t, ok = at(n) {
+				r.sc.Counters.Dropped.Add(1)
+				n++
+			}
 			return
 		}
 		r.startOne(maxVUs)

@@ -244,6 +244,38 @@ func TestArrivalRateDropsWithoutAVU(t *testing.T) {
 	})
 }
 
+// Arrivals that were due while the loop was held up (here by a VU whose
+// initialisation outlasts the scenario) are counted as dropped, not lost:
+// every iteration of the schedule is either run or dropped.
+func TestArrivalRateCountsOverdueArrivalsAsDropped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewConstantArrivalRateConfig("a")
+		c.Rate, c.Duration, c.PreAllocatedVUs, c.MaxVUs = 20, Duration(5*time.Second), ptr(int64(0)), ptr(int64(5))
+		ex := mustExecutor(t, c)
+		clock := newFakeClock()
+		env, f := testEnv(clock, 0, 5, vuSpec{})
+		f.initTime = 6 * time.Second
+		clock.RunUntil(start(t.Context(), ex, env))
+		if got := countsOf(ex); got != (counts{dropped: 100}) {
+			t.Errorf("counters %+v; want the 100 due iterations dropped", got)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		// Held up for 2 of the 5 seconds: the 40 that came due meanwhile
+		// start late, at once, and the rest on time; none is lost.
+		c := NewConstantArrivalRateConfig("a")
+		c.Rate, c.Duration, c.PreAllocatedVUs, c.MaxVUs = 20, Duration(5*time.Second), ptr(int64(0)), ptr(int64(1))
+		ex := mustExecutor(t, c)
+		clock := newFakeClock()
+		env, f := testEnv(clock, 0, 1, vuSpec{})
+		f.initTime = 2 * time.Second
+		clock.RunUntil(start(t.Context(), ex, env))
+		if got := countsOf(ex); got.completed+got.dropped != 100 || got.completed < 60 {
+			t.Errorf("counters %+v; want all 100 run or dropped, at least the 60 after the hold-up run", got)
+		}
+	})
+}
+
 func TestArrivalRateGrowsToMaxVUs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := NewRampingArrivalRateConfig("r")

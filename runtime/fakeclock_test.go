@@ -154,9 +154,18 @@ type testFactory struct {
 	spec  vuSpec
 	mu    sync.Mutex
 	vus   []*testVU
+	// initTime is how long making a VU takes on the clock, once set (the
+	// pre-allocated ones of testEnv are made at once).
+	initTime time.Duration
 }
 
-func (f *testFactory) NewVU(context.Context, uint64) (VU, error) {
+func (f *testFactory) NewVU(ctx context.Context, _ uint64) (VU, error) {
+	f.mu.Lock()
+	init := f.initTime
+	f.mu.Unlock()
+	if init > 0 && !Sleep(ctx, f.clock, init) {
+		return nil, ctx.Err()
+	}
 	v := &testVU{vuSpec: f.spec, clock: f.clock}
 	f.mu.Lock()
 	f.vus = append(f.vus, v)
