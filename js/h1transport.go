@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -28,11 +29,21 @@ import (
 // the same way without the per-request cost of a ClientTrace (a context
 // value and a closure per hook), and dials through the VU's dialer, so
 // bytes are counted and hosts mapped as before.
+//
+// A request's timeout is a deadline on its connection. Its context ending
+// stops it too: the transport watches one context at a time (a VU's
+// requests nearly all share one, the scenario's) with one AfterFunc,
+// which cuts the connections of the requests under way with that
+// context; a request with another context while those are under way
+// gets an AfterFunc of its own.
 type h1Transport struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	mu   sync.Mutex // http.batch sends from several goroutines
-	idle map[string][]*h1Conn
+	mu      sync.Mutex // http.batch sends from several goroutines
+	idle    map[string][]*h1Conn
+	watched context.Context // the context watched for all, or nil
+	unwatch func() bool     // stops watching it
+	active  []*h1Conn       // the connections of exchanges under way with it
 }
 
 // h1Conn is a kept-alive connection and its buffers.
@@ -54,14 +65,14 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // roundTrip sends req and reads the response head, marking the instants
 // on tr; the body is read by the caller.
-func (t *h1Transport) roundTrip(req *http.Request, tr *tracer) (*http.Response, error) {
+func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time, tr *tracer) (*http.Response, error) {
 	addr := canonicalAddr(req)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.conn(req.Context(), addr, tr)
+		c, reused, err := t.conn(req.Context(), addr, deadline, tr)
 		if err != nil {
 			return nil, err
 		}
-		resp, err, retry := t.exchange(req, c, addr, reused, tr)
+		resp, err, retry := t.exchange(req, c, addr, reused, deadline, tr)
 		if err == nil || !retry || attempt > 0 {
 			return resp, err
 		}
@@ -78,12 +89,13 @@ func (t *h1Transport) roundTrip(req *http.Request, tr *tracer) (*http.Response, 
 // exchange writes req on c and reads the response head. retry says the
 // request may be sent again: c was a reused connection that failed
 // before any byte of a response came.
-func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool, tr *tracer) (resp *http.Response, err error, retry bool) {
+func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool, deadline time.Time, tr *tracer) (resp *http.Response, err error, retry bool) {
 	ctx := req.Context()
 	tr.mark(&tr.gotConn)
+	c.conn.SetDeadline(deadline)
 	// Cancelling the request unblocks the reads and writes; the connection
 	// is then closed, never reused.
-	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) })
+	stop := t.watch(ctx, c)
 	fail := func(err error, retry bool) (*http.Response, error, bool) {
 		stop()
 		c.conn.Close()
@@ -125,12 +137,57 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused
 	return resp, nil, false
 }
 
-// conn takes an idle connection to addr, or dials one.
-func (t *h1Transport) conn(ctx context.Context, addr string, tr *tracer) (*h1Conn, bool, error) {
+// watch makes the end of ctx cut c until the returned stop is called;
+// stop reports false when ctx has ended (c is then not to be reused).
+func (t *h1Transport) watch(ctx context.Context, c *h1Conn) (stop func() bool) {
+	t.mu.Lock()
+	if t.watched != ctx && len(t.active) == 0 {
+		if t.unwatch != nil {
+			t.unwatch()
+		}
+		t.watched = ctx
+		t.unwatch = context.AfterFunc(ctx, func() { t.cut(ctx) })
+	}
+	if t.watched != ctx { // another context's exchanges are under way
+		t.mu.Unlock()
+		return context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) })
+	}
+	t.active = append(t.active, c)
+	t.mu.Unlock()
+	if ctx.Err() != nil {
+		// Ended before c was in active: the AfterFunc may have missed it.
+		c.conn.SetDeadline(aLongTimeAgo)
+	}
+	return func() bool {
+		t.mu.Lock()
+		if i := slices.Index(t.active, c); i >= 0 {
+			t.active = slices.Delete(t.active, i, i+1)
+		}
+		t.mu.Unlock()
+		return ctx.Err() == nil
+	}
+}
+
+// cut stops the exchanges under way with ctx, which has ended.
+func (t *h1Transport) cut(ctx context.Context) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.watched != ctx {
+		return
+	}
+	for _, c := range t.active {
+		c.conn.SetDeadline(aLongTimeAgo)
+	}
+}
+
+// conn takes an idle connection to addr, or dials one by deadline.
+func (t *h1Transport) conn(ctx context.Context, addr string, deadline time.Time, tr *tracer) (*h1Conn, bool, error) {
 	tr.mark(&tr.getConn)
 	if c := t.takeIdle(addr); c != nil {
 		return c, true, nil
 	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	// The dialer reports ConnectStart and ConnectDone through the
 	// context, after resolving the name, as it does for Transport: a
 	// ClientTrace for a new connection only.

@@ -2,11 +2,16 @@ package js
 
 import (
 	"bufio"
+	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/throng-dev/throng/metrics"
 )
@@ -78,5 +83,98 @@ export default function () {
 	s := h.snapshot()
 	if reqs := sinkOf[*metrics.CounterSink](t, s, "http_reqs"); reqs.Sum != 10 || len(s.Errors) != 0 || served.Load() != 10 {
 		t.Fatalf("http_reqs %v, served %d, errors %+v, log %s; want 10, 10, none", reqs.Sum, served.Load(), s.Errors, h.log.String())
+	}
+}
+
+// The end of a context cuts the exchanges under way with it and no
+// other: the transport watches the context most requests share with one
+// AfterFunc, and gives a request with another context one of its own. A
+// new context after the watched one has ended is watched in its turn.
+func TestH1TransportContextEndCutsOnlyItsExchanges(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stall" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	defer close(release)
+	dialer := &net.Dialer{}
+	tr := &h1Transport{dial: dialer.DialContext}
+	deadline := time.Now().Add(time.Minute)
+	get := func(ctx context.Context, path string) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		resp, err := tr.roundTrip(req, deadline, &tracer{})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.ReadAll(resp.Body)
+		return err
+	}
+
+	shared, cancelShared := context.WithCancel(context.Background())
+	other, cancelOther := context.WithCancel(context.Background())
+	sharedDone, otherDone := make(chan error, 1), make(chan error, 1)
+	go func() { sharedDone <- get(shared, "/stall") }()
+	for tr.mu.Lock(); tr.watched != shared; tr.mu.Lock() { // the first becomes the watched one
+		tr.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	tr.mu.Unlock()
+	go func() { otherDone <- get(other, "/stall") }()
+
+	cancelOther()
+	if err := <-otherDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the other context's request ended with %v, want context.Canceled", err)
+	}
+	select {
+	case err := <-sharedDone:
+		t.Fatalf("cancelling another context ended the watched one's request: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancelShared()
+	if err := <-sharedDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the watched context's request ended with %v, want context.Canceled", err)
+	}
+
+	next, cancelNext := context.WithCancel(context.Background())
+	defer cancelNext()
+	if err := get(next, "/"); err != nil {
+		t.Fatalf("a request with a new context after the watched one ended: %v", err)
+	}
+	tr.mu.Lock()
+	watched, active := tr.watched, len(tr.active)
+	tr.mu.Unlock()
+	if watched != next || active != 0 {
+		t.Errorf("after the exchange: watching the new context %v, %d under way; want true, 0", watched == next, active)
+	}
+}
+
+// A request's timeout is a deadline on its connection: a server that
+// never answers gives os.ErrDeadlineExceeded, which classify names.
+func TestH1TransportTimeoutIsTheDeadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	dialer := &net.Dialer{}
+	tr := &h1Transport{dial: dialer.DialContext}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err := tr.roundTrip(req, time.Now().Add(50*time.Millisecond), &tracer{})
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("err = %v, want os.ErrDeadlineExceeded", err)
+	}
+	if code, reason := classify(context.Background(), err); code != 1050 || reason != "request timeout" {
+		t.Errorf("classified as %d %q, want 1050 request timeout", code, reason)
 	}
 }
