@@ -28,6 +28,7 @@ func main() {
 	stopProfile := startCPUProfile(os.Getenv("THRONG_CPUPROFILE"))
 	code := Main(os.Args[1:], e)
 	stopProfile()
+	writeHeapProfile(os.Getenv("THRONG_MEMPROFILE"))
 	os.Exit(code)
 }
 
@@ -49,6 +50,23 @@ func startCPUProfile(path string) (stop func()) {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// writeHeapProfile writes a heap profile of the end of the run to path,
+// for memory work (THRONG_MEMPROFILE=mem.out throng run …; then go tool
+// pprof -sample_index=inuse_space). An empty path writes nothing.
+func writeHeapProfile(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "throng: THRONG_MEMPROFILE: %v\n", err)
+	}
 }
 
 // runsATest reports whether args are a `throng run`, the one command

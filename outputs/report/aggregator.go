@@ -92,6 +92,7 @@ func NewAggregator(maxBuckets int) *Aggregator {
 		maxBuckets: maxBuckets,
 		width:      1,
 		endpoints:  map[endpointKey]*endpoint{},
+		total:      bucket{duration: &metrics.Histogram{}},
 		mem:        newMemSampler(),
 		memSec:     math.MinInt64,
 	}
@@ -198,10 +199,11 @@ func add(b *bucket, k kind, s metrics.Sample, statusKey func(string) string) {
 			b.failed++
 		}
 	case duration:
-		if b.duration == nil {
-			b.duration = &metrics.Histogram{}
+		if b.duration != nil { // the total
+			b.duration.Add(s.Value)
+		} else {
+			b.latency.add(s.Value)
 		}
-		b.duration.Add(s.Value)
 	case vus:
 		b.vus, b.hasVUs = maxGauge(b.vus, b.hasVUs, s.Value, true)
 	case vusMax:

@@ -8,12 +8,14 @@ import (
 
 // bucket holds what happened in one time slot: one second at first, a
 // power of two seconds once the series has been downsampled. Counters are
-// sums, so two adjacent buckets merge exactly; the latency histogram
-// merges exactly too, so percentiles of a merged bucket are as good as
-// those of a one-second bucket.
+// sums, so two adjacent buckets merge exactly; the latencies merge exactly
+// too, so percentiles of a merged bucket are as good as those of a
+// one-second bucket. The run's total is a bucket too, whose latencies go
+// to an exact metrics.Histogram instead (see latencies).
 type bucket struct {
-	reqs, failed       float64 // http_reqs; requests with http_req_failed set
-	duration           *metrics.Histogram
+	reqs, failed       float64            // http_reqs; requests with http_req_failed set
+	latency            latencies          // http_req_duration, in a time slot
+	duration           *metrics.Histogram // http_req_duration, in the total
 	status             map[string]float64 // http_reqs by status
 	vus, vusMax        float64            // the largest value seen in the slot
 	hasVUs, hasVUsMax  bool
@@ -34,12 +36,7 @@ type bucket struct {
 func (b *bucket) merge(o *bucket) {
 	b.reqs += o.reqs
 	b.failed += o.failed
-	if o.duration != nil {
-		if b.duration == nil {
-			b.duration = &metrics.Histogram{}
-		}
-		b.duration.Merge(o.duration)
-	}
+	b.latency.merge(&o.latency)
 	for k, v := range o.status {
 		if b.status == nil {
 			b.status = make(map[string]float64, len(o.status))

@@ -214,10 +214,10 @@ func (a *Aggregator) series(from int) Series {
 		b := &bs[i]
 		s.Reqs = append(s.Reqs, b.reqs)
 		s.Failed = append(s.Failed, b.failed)
-		s.P50 = append(s.P50, quantile(b.duration, 0.50))
-		s.P90 = append(s.P90, quantile(b.duration, 0.90))
-		s.P95 = append(s.P95, quantile(b.duration, 0.95))
-		s.P99 = append(s.P99, quantile(b.duration, 0.99))
+		s.P50 = append(s.P50, round(b.latency.quantile(0.50)))
+		s.P90 = append(s.P90, round(b.latency.quantile(0.90)))
+		s.P95 = append(s.P95, round(b.latency.quantile(0.95)))
+		s.P99 = append(s.P99, round(b.latency.quantile(0.99)))
 		s.VUs = append(s.VUs, gauge(b.vus, b.hasVUs))
 		s.VUsMax = append(s.VUsMax, gauge(b.vusMax, b.hasVUsMax))
 		s.Iters = append(s.Iters, b.iters)
@@ -233,13 +233,6 @@ func (a *Aggregator) series(from int) Series {
 		}
 	}
 	return s
-}
-
-func quantile(h *metrics.Histogram, q float64) float64 {
-	if h == nil || h.Count() == 0 {
-		return math.NaN()
-	}
-	return round(h.Quantile(q))
 }
 
 func gauge(v float64, set bool) float64 {

@@ -4,8 +4,8 @@
 //
 // One Aggregator consumes the run's sample batches (as an outputs.Output,
 // through the outputs.Manager) and keeps per-second buckets: request and
-// failure counts, a mergeable metrics.Histogram of http_req_duration for
-// the percentiles, responses per status, VUs, iterations, checks and bytes
+// failure counts, a compact mergeable histogram of http_req_duration for
+// the percentiles (to 2%, see latencies), responses per status, VUs, iterations, checks and bytes
 // sent and received, plus the run's totals and one row per request name
 // and method. With the first sample of each second it also reads throng's
 // own memory (RSS from /proc/self/statm on Linux, the Go heap in use from

@@ -224,8 +224,10 @@ func TestAggregatorMergesBucketsPairwise(t *testing.T) {
 			first.Add(float64(10*sec + i))
 		}
 	}
-	if got, want := d.Series.P90[0], first.Quantile(0.9); !within(got, want, 1e-3) {
-		t.Errorf("p90 of the first merged bucket %v, want %v (over its values)", got, want)
+	// A slot's latencies are kept to 2% (the chart's precision), and a
+	// merged slot's as well as a one-second one's.
+	if got, want := d.Series.P90[0], first.Quantile(0.9); !within(got, want, 0.02) {
+		t.Errorf("p90 of the first merged bucket %v, want %v (over its values) within 2%%", got, want)
 	}
 	if d.Totals.Duration.P99 != all.Quantile(0.99) || d.Totals.Duration.Count != all.Count() {
 		t.Errorf("totals %+v, want p99 %v of %d", d.Totals.Duration, all.Quantile(0.99), all.Count())
