@@ -210,7 +210,12 @@ stop_pid() { # stop_pid PID NAME: TERM, then KILL after 5s
 	wait "$pid" 2>/dev/null || true
 }
 cleanup() {
-	local pid
+	local pid f
+	# start_server runs in a command substitution, a subshell: it leaves
+	# each server's PID in a file rather than in SERVER_PIDS.
+	for f in "$TMP"/*.pid; do
+		[[ -s $f ]] && SERVER_PIDS+=("$(<"$f")")
+	done
 	for pid in "${SERVER_PIDS[@]}"; do
 		stop_pid "$pid" server
 	done
@@ -229,7 +234,7 @@ start_server() {
 	local name=$1 bin=$2 pid i
 	"${TARGET_PIN[@]}" "$bin" -addr 127.0.0.1:0 -addr-file "$TMP/$name.addr" >"$TMP/$name.out" 2>&1 &
 	pid=$!
-	SERVER_PIDS+=("$pid")
+	echo "$pid" >"$TMP/$name.pid" # for cleanup: this runs in a subshell
 	for (( i = 0; i < 100; i++ )); do
 		[[ -s $TMP/$name.addr ]] && break
 		kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.out" >&2; die "$name exited before listening"; }
