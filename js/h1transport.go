@@ -51,6 +51,7 @@ type h1Conn struct {
 	conn      net.Conn
 	r         *bufio.Reader
 	w         *bufio.Writer
+	keys      []string // writeRequest's scratch
 	idleSince time.Time
 }
 
@@ -65,14 +66,14 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // roundTrip sends req and reads the response head, marking the instants
 // on tr; the body is read by the caller.
-func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time, tr *tracer) (*http.Response, error) {
+func (t *h1Transport) roundTrip(req *http.Request, body []byte, deadline time.Time, tr *tracer) (*http.Response, error) {
 	addr := canonicalAddr(req)
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.conn(req.Context(), addr, deadline, tr)
 		if err != nil {
 			return nil, err
 		}
-		resp, err, retry := t.exchange(req, c, addr, reused, deadline, tr)
+		resp, err, retry := t.exchange(req, body, c, addr, reused, deadline, tr)
 		if err == nil || !retry || attempt > 0 {
 			return resp, err
 		}
@@ -86,10 +87,10 @@ func (t *h1Transport) roundTrip(req *http.Request, deadline time.Time, tr *trace
 	}
 }
 
-// exchange writes req on c and reads the response head. retry says the
-// request may be sent again: c was a reused connection that failed
-// before any byte of a response came.
-func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused bool, deadline time.Time, tr *tracer) (resp *http.Response, err error, retry bool) {
+// exchange writes req, whose body is body, on c and reads the response
+// head. retry says the request may be sent again: c was a reused
+// connection that failed before any byte of a response came.
+func (t *h1Transport) exchange(req *http.Request, body []byte, c *h1Conn, addr string, reused bool, deadline time.Time, tr *tracer) (resp *http.Response, err error, retry bool) {
 	ctx := req.Context()
 	tr.mark(&tr.gotConn)
 	c.conn.SetDeadline(deadline)
@@ -104,7 +105,9 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused
 		}
 		return nil, err, retry && reused && (req.Body == nil || req.GetBody != nil)
 	}
-	err = req.Write(c.w)
+	if !writeRequest(c.w, req, body, &c.keys) {
+		err = req.Write(c.w)
+	}
 	if err == nil {
 		err = c.w.Flush()
 	}
@@ -127,13 +130,13 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn, addr string, reused
 		}
 	}
 	keep := !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols
-	body := &h1Body{ReadCloser: resp.Body, t: t, c: c, addr: addr, keep: keep, stop: stop}
+	respBody := &h1Body{ReadCloser: resp.Body, t: t, c: c, addr: addr, keep: keep, stop: stop}
 	if resp.Body == http.NoBody { // HEAD, 204, 304: done already; callers test for NoBody
-		body.eof = true
-		body.Close()
+		respBody.eof = true
+		respBody.Close()
 		return resp, nil, false
 	}
-	resp.Body = body
+	resp.Body = respBody
 	return resp, nil, false
 }
 

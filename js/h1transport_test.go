@@ -108,7 +108,7 @@ func TestH1TransportContextEndCutsOnlyItsExchanges(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	get := func(ctx context.Context, path string) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
-		resp, err := tr.roundTrip(req, deadline, &tracer{})
+		resp, err := tr.roundTrip(req, nil, deadline, &tracer{})
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func TestH1TransportTimeoutIsTheDeadline(t *testing.T) {
 	dialer := &net.Dialer{}
 	tr := &h1Transport{dial: dialer.DialContext}
 	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	_, err := tr.roundTrip(req, time.Now().Add(50*time.Millisecond), &tracer{})
+	_, err := tr.roundTrip(req, nil, time.Now().Add(50*time.Millisecond), &tracer{})
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("err = %v, want os.ErrDeadlineExceeded", err)
 	}

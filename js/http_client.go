@@ -307,7 +307,7 @@ func (c *httpClient) exchange(ctx context.Context, deadline time.Time, r *reques
 	}
 	var resp *http.Response
 	if !r.h2c && c.vt.takesH1(req) {
-		resp, err = c.vt.h1.roundTrip(req, deadline, &tr)
+		resp, err = c.vt.h1.roundTrip(req, body, deadline, &tr)
 		if err != nil && req.Body != nil {
 			req.Body.Close() // as http.Client does
 		}
