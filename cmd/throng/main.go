@@ -26,7 +26,12 @@ func main() {
 		stderrIsTTY: isatty.IsTerminal(os.Stderr.Fd()),
 	}
 	stopProfile := startCPUProfile(os.Getenv("THRONG_CPUPROFILE"))
+	stopTuning := func() {}
+	if runsATest(os.Args[1:]) {
+		stopTuning = tuneGC()
+	}
 	code := Main(os.Args[1:], e)
+	stopTuning()
 	stopProfile()
 	writeHeapProfile(os.Getenv("THRONG_MEMPROFILE"))
 	os.Exit(code)
