@@ -22,7 +22,8 @@ import (
 // more CPU than the request itself. A VU sends one request at a time on
 // connections of its own, so it can write the request and read the
 // response itself, as wrk does. Everything else (TLS, HTTP/2, proxies)
-// stays with net/http's Transport: vuTransport chooses per request.
+// stays with net/http's Transport: the exchange chooses per request
+// (vuTransport.takesH1).
 //
 // It marks the instants of the exchange on the request's tracer where
 // Transport would call the httptrace hooks, so the timings are measured
