@@ -1,6 +1,7 @@
 package js
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 
@@ -47,9 +49,11 @@ type Bundle struct {
 	mu        sync.Mutex
 	files     map[string][]byte // open() cache: each file is read once per run
 	setupRaw  []byte
-	options   []byte          // the consolidated options, for exec.test.options
-	functions map[string]bool // the exported functions, read by Options
-	shared    sharedArrays    // k6/data SharedArrays, made once per run for all VUs (data.go)
+	options   []byte                           // the consolidated options, for exec.test.options
+	functions map[string]bool                  // the exported functions, read by Options
+	shared    sharedArrays                     // k6/data SharedArrays, made once per run for all VUs (data.go)
+	tags      sync.Map                         // tagsKey → *sharedTags, see scenarioTags
+	httpCfg   atomic.Pointer[parsedHTTPConfig] // see newVUHTTPClient
 }
 
 // Load compiles the script at path.
@@ -214,4 +218,58 @@ func (b *Bundle) HandleSummary(ctx context.Context, data []byte) (out map[string
 		}
 	}
 	return out, true, nil
+}
+
+// sharedTags are the tag sets of a scenario's samples (or, for no
+// scenario, of the init context's): the same for all VUs, so made once
+// per run rather than once per VU, and then shared by the samples of all
+// VUs. Tag sets are immutable.
+type sharedTags struct {
+	tags *metrics.TagSet // run tags + scenario tags + scenario name
+	root *metrics.TagSet // tags + the root group (group="")
+}
+
+type tagsKey struct {
+	run *metrics.TagSet // as SetTags left it
+	sc  *Scenario       // nil: outside any scenario
+}
+
+// scenarioTags returns sc's shared tag sets; sc may be nil.
+func (b *Bundle) scenarioTags(sc *Scenario) *sharedTags {
+	k := tagsKey{b.cfg.Tags, sc}
+	if v, ok := b.tags.Load(k); ok {
+		return v.(*sharedTags)
+	}
+	t := b.cfg.Tags
+	if sc != nil {
+		t = t.WithAll(sc.Tags).With("scenario", sc.Name)
+	}
+	v, _ := b.tags.LoadOrStore(k, &sharedTags{tags: t, root: t.With("group", "")})
+	return v.(*sharedTags)
+}
+
+// parsedHTTPConfig is the HTTP client configuration read from the
+// options raw.
+type parsedHTTPConfig struct {
+	raw []byte
+	cfg *clientConfig
+	err error
+}
+
+// newVUHTTPClient makes a VU's HTTP client. The options are parsed once
+// per run, not once per VU (a JSON decoding of all the options, a large
+// share of a VU's start-up when there are options): the configuration is
+// read-only, so the VUs' clients share it, as they share
+// defaultClientConfig (its TLS config is cloned by each transport).
+func (b *Bundle) newVUHTTPClient() (*httpClient, error) {
+	p := b.httpCfg.Load()
+	if p == nil || !bytes.Equal(p.raw, b.options) {
+		cfg, err := parseClientConfig(b.options)
+		p = &parsedHTTPConfig{raw: b.options, cfg: cfg, err: err}
+		b.httpCfg.Store(p)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	return newHTTPClient(p.cfg), nil
 }

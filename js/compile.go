@@ -83,6 +83,7 @@ func compile(path string) (prg *goja.Program, hash string, err error) {
 		return nil, "", fmt.Errorf("compiling %s: expected one output, got %d", path, len(res.OutputFiles))
 	}
 	code, _ := cheapInterop(string(res.OutputFiles[0].Contents))
+	code = lazyHelpers(code)
 	code = wrapperHead + commentHashbang(code) + "\n})"
 	if prg, err = goja.Compile(abs, code, false); err != nil {
 		return nil, "", fmt.Errorf("compiling %s: %w", path, err)
@@ -174,6 +175,161 @@ func cheapInterop(code string) (string, int) {
 		}
 	}
 	return code, n
+}
+
+// rareHelpers are the helpers that only __toESM's slow path needs (for a
+// module that is not built in: a bundled CommonJS file, which scripts
+// rarely import; esbuild also writes some of them for a bundle that
+// imports no module at all, where nothing uses them). lazyHelpers moves
+// their definitions onto that slow path, so they are made the first time
+// it runs: each is a function object (about 430 bytes) that every VU
+// would otherwise make and never call, and __defProp and the Object
+// functions behind the others cost more when first read (goja builds a
+// built-in function object on first access).
+var rareHelpers = []string{"__create", "__defProp", "__getOwnPropDesc", "__getOwnPropNames", "__getProtoOf", "__hasOwnProp", "__copyProps"}
+
+// copyPropsHelper is __copyProps after cheapInterop, as esbuild v0.28
+// writes it around the loop that cheaperHelpers replaces.
+const copyPropsHelper = `var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let keys = __getOwnPropNames(from), i = 0; i < keys.length; i++) { let key = keys[i];
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable }); }
+  }
+  return to;
+};
+`
+
+// helperDef is the definition of helper name after cheapInterop.
+func helperDef(name string) string {
+	switch name {
+	case "__copyProps":
+		return copyPropsHelper
+	case "__defProp":
+		return "var __defProp = Object.defineProperty;\n"
+	case "__toESM":
+		return toESMHelper
+	}
+	for _, h := range cheaperHelpers {
+		if strings.HasPrefix(h.throng, "var "+name+" = ") {
+			return h.throng
+		}
+	}
+	panic("no helper " + name)
+}
+
+// toESMHelper is __toESM after cheapInterop.
+const toESMHelper = `var __toESM = (mod, isNodeMode, target) => mod != null && mod.` + builtinMarker + ` === true` + toESMSlowPath +
+	`  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+`
+
+// toESMSlowPath is where __toESM, after cheapInterop, starts the copy of
+// a module that is not built in.
+const toESMSlowPath = " ? mod : (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(\n"
+
+// nativeHelpers are __export and __toCommonJS after cheapInterop, and
+// what lazyHelpers puts in their place: the bundle's require function,
+// which does their work when called with an object (see VU.requireFunc
+// and VU.interop). That spares every VU a function object for each, and
+// Object.keys and Object.defineProperty, which goja would build in every
+// VU on first access (about 600 bytes each).
+var nativeHelpers = []struct{ js, native string }{
+	{helperDef("__export"), "var __export = require;\n\n\n"},
+	{helperDef("__toCommonJS"), "var __toCommonJS = require;"},
+}
+
+// lazyHelpers rewrites the rare helpers and __export and __toCommonJS as
+// rareHelpers and nativeHelpers say. Each definition of a rare helper
+// becomes a bare `var` declaration (blank lines keep its line count, so
+// the source map still lines up: the helpers carry no mapping of their
+// own), assigned on __toESM's slow path, the first time it runs. It does
+// so only when the bundle names the rare helpers nowhere else than in
+// those helpers (another esbuild helper, such as __reExport, __commonJS
+// or __spreadValues, may use them): otherwise it returns the bundle as it
+// is.
+func lazyHelpers(code string) string {
+	// The helpers whose text is known: the rare ones, __export,
+	// __toCommonJS and __toESM.
+	var known []string
+	var defs []string // of the rare helpers present
+	var names []string
+	for _, name := range rareHelpers {
+		def := helperDef(name)
+		switch strings.Count(code, def) {
+		case 0:
+			if countIdentifier(code, name) != 0 {
+				return code // written differently
+			}
+			continue
+		case 1:
+		default:
+			return code
+		}
+		known, defs, names = append(known, def), append(defs, def), append(names, name)
+	}
+	for _, h := range nativeHelpers {
+		if n := strings.Count(code, h.js); n > 1 || n == 0 && countIdentifier(code, strings.Fields(h.js)[1]) != 0 {
+			return code
+		}
+		known = append(known, h.js)
+	}
+	slow := strings.Count(code, toESMHelper)
+	if slow > 1 || slow == 0 && countIdentifier(code, "__toESM") != 0 {
+		return code
+	}
+	if slow == 1 && len(defs) != len(rareHelpers) {
+		return code // __toESM without the helpers it uses
+	}
+	known = append(known, toESMHelper)
+	for _, name := range names {
+		inKnown := 0
+		for _, k := range known {
+			inKnown += strings.Count(code, k) * countIdentifier(k, name)
+		}
+		if countIdentifier(code, name) != inKnown {
+			return code // something else uses it
+		}
+	}
+	assign := make([]string, len(defs))
+	for i, def := range defs {
+		code = strings.Replace(code, def, "var "+names[i]+";"+strings.Repeat("\n", strings.Count(def, "\n")), 1)
+		// "var __create = (proto) => …;\n" → "__create = (proto) => …"
+		assign[i] = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(def, "var "), ";\n"), "\n", " ")
+	}
+	for _, h := range nativeHelpers {
+		code = strings.Replace(code, h.js, h.native, 1)
+	}
+	if slow == 1 {
+		lazy := " ? mod : (__copyProps || (" + strings.Join(assign, ", ") + "), target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(\n"
+		code = strings.Replace(code, toESMSlowPath, lazy, 1)
+	}
+	return code
+}
+
+// countIdentifier counts the occurrences of name that are not part of a
+// longer identifier (__copyProps, but not __copyProps2).
+func countIdentifier(code, name string) int {
+	isIdent := func(c byte) bool {
+		return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+	}
+	n := 0
+	for i := 0; ; {
+		j := strings.Index(code[i:], name)
+		if j < 0 {
+			return n
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isIdent(code[start-1])) && (end == len(code) || !isIdent(code[end])) {
+			n++
+		}
+		i = start + 1
+	}
 }
 
 // builtinPrefixes are the imports the second build leaves to require:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dop251/goja"
 	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/throng-dev/throng/metrics"
@@ -204,5 +205,125 @@ export default function () { http.get(String(ns)); }`}, "s.js")
 	}
 	if strings.Count(code, "\n") != strings.Count(raw, "\n") {
 		t.Errorf("the replacements changed the line count: the source map would be off")
+	}
+}
+
+// TestLazyHelpers: scripts whose bundles lazyHelpers rewrites (built-in
+// imports, local ES modules, no imports at all) or leaves as they are
+// (another helper uses the rare ones: __commonJS, __reExport, object
+// spread, class fields) run as they should.
+func TestLazyHelpers(t *testing.T) {
+	for name, src := range map[string]string{
+		"noImports": `
+export const options = { vus: 1 };
+export default function () { if (options.vus !== 1) throw new Error('options'); }`,
+		"localESM": `
+import { twice, k6 } from './esm.js';
+import * as esm from './esm.js';
+export default function () {
+  if (twice(2) !== 4 || esm.twice !== twice || typeof k6.check !== 'function') throw new Error('bad import');
+  if (Object.keys(esm).join() !== 'k6,twice') throw new Error('keys ' + Object.keys(esm));
+}`,
+		"classFields": `
+import { check } from 'k6';
+class C { x = 1; static y = 2; }
+export default function () { if (new C().x !== 1 || C.y !== 2 || typeof check !== 'function') throw new Error('fields'); }`,
+		"toESM": `
+import lib from './lib.js';
+import * as ns from './lib.js';
+import { check } from 'k6';
+export default function () {
+  if (lib.a !== 1 || ns.default.b !== 2 || ns.a !== 1) throw new Error('bad import ' + JSON.stringify([lib, Object.keys(ns)]));
+  if (typeof check !== 'function') throw new Error('check');
+}`,
+		"reExport": `
+export * from './lib.js';
+import lib from './lib.js';
+export default function () { if (lib.a !== 1) throw new Error('bad import'); }`,
+		"spread": `
+import lib from './lib.js';
+export default function () {
+  const o = { ...lib, c: 3 };
+  if (o.a !== 1 || o.c !== 3) throw new Error('bad spread ' + JSON.stringify(o));
+}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarnessFiles(t, map[string]string{
+				"s.js":   src,
+				"lib.js": `module.exports = { a: 1, b: 2 };`,
+				"esm.js": "import * as k6 from 'k6';\nexport { k6 };\nexport function twice(x) { return 2 * x; }",
+			}, "s.js", nil)
+			h.iterate(h.vu(1), 1)
+			if s := h.snapshot(); len(s.Errors) != 0 {
+				t.Fatalf("errors %+v; log: %s", s.Errors, h.log.String())
+			}
+		})
+	}
+}
+
+// TestLazyHelpersApplies: the common bundle (built-in imports only) gets
+// the lazy helpers, with its line count unchanged, and they do what
+// esbuild's do; one where another helper uses __copyProps keeps them as
+// they were.
+func TestLazyHelpersApplies(t *testing.T) {
+	build := func(src string) string {
+		path := writeScript(t, map[string]string{"s.js": src, "lib.js": "module.exports = {};"}, "s.js")
+		res := api.Build(api.BuildOptions{EntryPoints: []string{path}, Bundle: true, Format: api.FormatCommonJS,
+			Platform: api.PlatformNeutral, Target: api.ES2017, External: builtinPrefixes, Write: false})
+		if len(res.Errors) > 0 || len(res.OutputFiles) != 1 {
+			t.Fatalf("build: %+v", res.Errors)
+		}
+		code, _ := cheapInterop(string(res.OutputFiles[0].Contents))
+		return code
+	}
+	code := build(`import http from 'k6/http';
+import { sleep } from 'k6';
+export default function () { http.get('x'); sleep(1); }`)
+	lazy := lazyHelpers(code)
+	if lazy == code || !strings.Contains(lazy, "var __copyProps;\n") || strings.Contains(lazy, "var __create = ") {
+		t.Errorf("not made lazy:\n%s", lazy)
+	}
+	if strings.Count(lazy, "\n") != strings.Count(code, "\n") {
+		t.Errorf("the line count changed: the source map would be off")
+	}
+	// The slow path is only reached for a module that is not built in,
+	// which such a bundle does not import: call __toESM directly, on the
+	// helpers as esbuild wrote them and as made lazy, and compare.
+	probe := func(code string) string {
+		rt := goja.New()
+		v, err := rt.RunString(wrapperHead + code + `
+return JSON.stringify([0, 1, 2].map((i) => {
+  const m = [{ a: 1, b: 2 }, { __esModule: true, c: 3 }, Object.create({ inherited: 1 }, { own: { value: 4, enumerable: true } })][i];
+  const ns = __toESM(m);
+  return [Object.keys(ns), ns.default === m, ns.a, ns.c, ns.own, ns.inherited, Object.getPrototypeOf(ns) === Object.getPrototypeOf(m)];
+}).concat((() => {
+  const t = {}, r1 = __export(t, { b: () => 2, a: () => 1 }), r2 = __toCommonJS(t);
+  return [r1, r2 === t, Object.getOwnPropertyNames(t), t.a, t.b].concat(Object.getOwnPropertyNames(t).map((k) => {
+    const d = Object.getOwnPropertyDescriptor(t, k);
+    return [k, typeof d.get, typeof d.set, d.enumerable, d.configurable, d.writable, d.value];
+  }));
+})()));
+})`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn, _ := goja.AssertFunction(v)
+		vu := &VU{rt: rt}
+		res, err := fn(goja.Undefined(), rt.NewObject(), rt.NewObject(), rt.ToValue(vu.requireFunc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.String()
+	}
+	if got, want := probe(lazy), probe(code); got != want {
+		t.Errorf("__toESM made lazy gives %s, as esbuild wrote it %s", got, want)
+	} else {
+		t.Log(got)
+	}
+	code = build(`export * from './lib.js';
+import http from 'k6/http';
+export default function () { http.get('x'); }`)
+	if lazyHelpers(code) != code {
+		t.Errorf("changed although __reExport uses __copyProps")
 	}
 }

@@ -25,45 +25,60 @@ const (
 // than typed arguments: goja calls those directly, where typed Go
 // functions go through reflection on every call (a large share of the
 // per-request CPU in profiles).
-func httpModule(vu *VU) map[string]any {
-	noBody := func(method string) func(goja.FunctionCall) goja.Value {
+func httpModule(*VU) map[string]any { return httpExports }
+
+// httpExports is k6/http's table, shared by all VUs: each function is
+// made for a VU when its script first reads it (see member), so a VU
+// that imports the module does not build a closure for every name.
+var httpExports = map[string]any{
+	"get":     noBody("GET"),
+	"head":    noBody("HEAD"),
+	"post":    withBody("POST"),
+	"put":     withBody("PUT"),
+	"patch":   withBody("PATCH"),
+	"del":     withBody("DELETE"),
+	"options": withBody("OPTIONS"),
+	"request": member(func(vu *VU) any {
+		return func(c goja.FunctionCall) goja.Value {
+			return vu.request(strings.ToUpper(c.Argument(0).String()), c.Argument(1), c.Argument(2), c.Argument(3))
+		}
+	}),
+	"asyncRequest": member(func(vu *VU) any { return vu.asyncRequest }),
+	"batch":        member(func(vu *VU) any { return vu.batch }),
+	"url":          member(func(vu *VU) any { return vu.urlTemplate }),
+	"file":         member(func(vu *VU) any { return vu.file }),
+	"cookieJar": member(func(vu *VU) any {
+		return func(goja.FunctionCall) goja.Value {
+			vu.mustNotBeInit("http.cookieJar()")
+			return vu.jarObject(vu.http.jar)
+		}
+	}),
+	"CookieJar": member(func(vu *VU) any {
+		return func(goja.ConstructorCall) *goja.Object {
+			return vu.jarObject(&cookieJar{}).(*goja.Object)
+		}
+	}),
+	"expectedStatuses":    member(func(vu *VU) any { return vu.expectedStatuses }),
+	"setResponseCallback": member(func(vu *VU) any { return vu.setResponseCallback }),
+	"TLS_1_0":             "tls1.0",
+	"TLS_1_1":             "tls1.1",
+	"TLS_1_2":             "tls1.2",
+	"TLS_1_3":             "tls1.3",
+}
+
+func noBody(method string) member {
+	return func(vu *VU) any {
 		return func(c goja.FunctionCall) goja.Value {
 			return vu.request(method, c.Argument(0), nil, c.Argument(1))
 		}
 	}
-	withBody := func(method string) func(goja.FunctionCall) goja.Value {
+}
+
+func withBody(method string) member {
+	return func(vu *VU) any {
 		return func(c goja.FunctionCall) goja.Value {
 			return vu.request(method, c.Argument(0), c.Argument(1), c.Argument(2))
 		}
-	}
-	return map[string]any{
-		"get":     noBody("GET"),
-		"head":    noBody("HEAD"),
-		"post":    withBody("POST"),
-		"put":     withBody("PUT"),
-		"patch":   withBody("PATCH"),
-		"del":     withBody("DELETE"),
-		"options": withBody("OPTIONS"),
-		"request": func(c goja.FunctionCall) goja.Value {
-			return vu.request(strings.ToUpper(c.Argument(0).String()), c.Argument(1), c.Argument(2), c.Argument(3))
-		},
-		"asyncRequest": vu.asyncRequest,
-		"batch":        vu.batch,
-		"url":          vu.urlTemplate,
-		"file":         vu.file,
-		"cookieJar": func(goja.FunctionCall) goja.Value {
-			vu.mustNotBeInit("http.cookieJar()")
-			return vu.jarObject(vu.http.jar)
-		},
-		"CookieJar": func(goja.ConstructorCall) *goja.Object {
-			return vu.jarObject(&cookieJar{}).(*goja.Object)
-		},
-		"expectedStatuses":    vu.expectedStatuses,
-		"setResponseCallback": vu.setResponseCallback,
-		"TLS_1_0":             "tls1.0",
-		"TLS_1_1":             "tls1.1",
-		"TLS_1_2":             "tls1.2",
-		"TLS_1_3":             "tls1.3",
 	}
 }
 

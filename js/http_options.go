@@ -162,12 +162,3 @@ func withPort(to, addr string) string {
 	_, port, _ := net.SplitHostPort(addr)
 	return net.JoinHostPort(to, port)
 }
-
-// newHTTPClient makes a VU's client from the run's consolidated options.
-func (b *Bundle) newHTTPClient() (*httpClient, error) {
-	cfg, err := parseClientConfig(b.options)
-	if err != nil {
-		return nil, err
-	}
-	return newHTTPClient(cfg), nil
-}

@@ -9,17 +9,23 @@ import (
 )
 
 // k6Module is the `k6` module: check, group, sleep, fail.
-func k6Module(vu *VU) map[string]any {
-	return map[string]any{
-		// check and sleep run in hot loops: native signatures spare them
-		// goja's reflection (see httpModule).
-		"check": func(c goja.FunctionCall) goja.Value {
+func k6Module(*VU) map[string]any { return k6Exports }
+
+// k6Exports is the `k6` module's table, shared by all VUs; each function
+// is made for a VU on first use (see member).
+var k6Exports = map[string]any{
+	// check and sleep run in hot loops: native signatures spare them
+	// goja's reflection (see httpModule).
+	"check": member(func(vu *VU) any {
+		return func(c goja.FunctionCall) goja.Value {
 			return vu.rt.ToValue(vu.check(c.Argument(0), objectOrNil(c.Argument(1)), objectOrNil(c.Argument(2))))
-		},
-		"group": vu.group,
-		"sleep": func(c goja.FunctionCall) goja.Value { vu.sleep(c.Argument(0).ToFloat()); return goja.Undefined() },
-		"fail":  vu.fail,
-	}
+		}
+	}),
+	"group": member(func(vu *VU) any { return vu.group }),
+	"sleep": member(func(vu *VU) any {
+		return func(c goja.FunctionCall) goja.Value { vu.sleep(c.Argument(0).ToFloat()); return goja.Undefined() }
+	}),
+	"fail": member(func(vu *VU) any { return vu.fail }),
 }
 
 // check evaluates each named condition against val, emits one `checks`

@@ -58,8 +58,52 @@ func (vu *VU) require(name string) goja.Value {
 		vu.throw("unknown module %q: the built-in modules are %s", name, moduleList())
 	}
 	m := vu.esModule(canonical, build(vu))
+	if vu.modules == nil {
+		vu.modules = map[string]goja.Value{}
+	}
 	vu.modules[canonical] = m
 	return m
+}
+
+// requireFunc is the bundle's require: it resolves a built-in module
+// (require), and does the work of esbuild's helpers __export and
+// __toCommonJS (interop) when called with an object, which no import
+// does: lazyHelpers (compile.go) makes those helpers this function, to
+// spare each VU the function objects the helpers would cost. It takes a
+// goja.FunctionCall: goja calls that directly, where it would wrap a
+// typed Go function through reflection (a larger function object, and
+// reflect.Call on every import).
+func (vu *VU) requireFunc(c goja.FunctionCall) goja.Value {
+	if obj, ok := c.Argument(0).(*goja.Object); ok && obj.ClassName() != "String" {
+		return vu.interop(c)
+	}
+	return vu.require(stringArg(c, 0))
+}
+
+// interop does the work of esbuild's helpers __export and __toCommonJS,
+// without reading Object.keys and Object.defineProperty:
+//
+//   - interop(target, all) is __export: for each of all's own enumerable
+//     names, in order, an enumerable, non-configurable getter all[name]
+//     on target, as __defProp(target, name, { get: all[name], enumerable: true }).
+//   - interop(mod) is __toCommonJS: it marks mod with a read-only,
+//     non-enumerable __esModule (true) and returns it.
+func (vu *VU) interop(c goja.FunctionCall) goja.Value {
+	rt := vu.rt
+	target := c.Argument(0).ToObject(rt)
+	if len(c.Arguments) < 2 {
+		if err := target.DefineDataProperty("__esModule", rt.ToValue(true), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+			panic(err)
+		}
+		return target
+	}
+	all := c.Argument(1).ToObject(rt)
+	for _, name := range all.Keys() {
+		if err := target.DefineAccessorProperty(name, all.Get(name), nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			panic(err)
+		}
+	}
+	return goja.Undefined()
 }
 
 // esModule wraps exports as the bundler's ES-module interop expects, so
@@ -69,17 +113,31 @@ func (vu *VU) require(name string) goja.Value {
 // of bytes and most scripts use a few functions of each module: this
 // keeps a VU small.
 func (vu *VU) esModule(name string, exports map[string]any) goja.Value {
-	m := &lazyModule{vu: vu, name: name, exports: exports, made: map[string]goja.Value{}}
+	m := &lazyModule{vu: vu, name: name, exports: exports}
 	m.self = vu.rt.NewDynamicObject(m)
 	return m.self
 }
+
+// member is an export that is made for a VU when first read. It lets a
+// module keep one table of exports for all VUs (httpExports, k6Exports)
+// instead of building, in every VU, a map and a closure per name that
+// the script mostly never reads.
+type member func(vu *VU) any
 
 type lazyModule struct {
 	vu      *VU
 	name    string // canonical, for messages
 	self    *goja.Object
-	exports map[string]any
-	made    map[string]goja.Value
+	exports map[string]any // may be shared by all VUs: never written
+	// The exports made so far: a script reads a few of a module's
+	// exports, so a short list costs a VU less than a map (and is as
+	// fast to search).
+	made []madeExport
+}
+
+type madeExport struct {
+	key string
+	v   goja.Value
 }
 
 func (m *lazyModule) Get(key string) goja.Value {
@@ -89,16 +147,21 @@ func (m *lazyModule) Get(key string) goja.Value {
 	case "__esModule", builtinMarker:
 		return m.vu.rt.ToValue(true)
 	}
-	if v, ok := m.made[key]; ok {
-		return v
+	for _, e := range m.made {
+		if e.key == key {
+			return e.v
+		}
 	}
 	raw, ok := m.exports[key]
 	if !ok {
 		// A k6 API the module lacks throws naming it when called.
 		return m.vu.unsupportedFunction(m.name, key)
 	}
+	if f, ok := raw.(member); ok {
+		raw = f(m.vu)
+	}
 	v := m.vu.rt.ToValue(raw)
-	m.made[key] = v
+	m.made = append(m.made, madeExport{key, v})
 	return v
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dop251/goja"
@@ -19,23 +20,34 @@ type VU struct {
 	b       *Bundle
 	rt      *goja.Runtime
 	exports *goja.Object
-	modules map[string]goja.Value // instantiated built-in modules, by canonical name
+	modules map[string]goja.Value // instantiated built-in modules, by canonical name; nil before the first
+	// The exported function the VU runs, and the others (nil until a
+	// second one is run): most runs have one, and a map costs a VU about
+	// 200 bytes.
+	fn0Name string
+	fn0     goja.Callable
 	fns     map[string]goja.Callable
 
 	// State that the modules read and write during an iteration.
-	ctx        context.Context
-	inInit     bool
-	buf        *metrics.Buffer
-	baseTags   *metrics.TagSet // run tags + scenario + the script's VU tags
-	tags       *metrics.TagSet // baseTags + group
-	groupPath  string
-	iter       int64
-	scenario   *Scenario // of the current iteration
-	iteration  Iteration // the current iteration
+	ctx       context.Context
+	inInit    bool
+	buf       *metrics.Buffer
+	baseTags  *metrics.TagSet // run tags + scenario + the script's VU tags
+	tags      *metrics.TagSet // baseTags + group
+	groupPath string
+	iter      int64
+	scenario  *Scenario // of the current iteration
+	iteration Iteration // the current iteration
+
+	// The state of the first scenario the VU runs, inline, and of the
+	// others (nil until needed), for the same reason as fn0.
+	sc0        *Scenario
+	st0        scenarioState
 	inScenario map[*Scenario]*scenarioState
 	setupData  goja.Value
 	http       *httpClient
 	baseEnv    *goja.Object      // __ENV without scenario additions
+	globals    *vuGlobals        // __VU, __ITER, __ENV, console, open…
 	extraTags  map[string]string // set by the script through exec.vu.metrics.tags
 
 	requestTagCache map[requestTagKey]*metrics.TagSet
@@ -48,16 +60,14 @@ var errInterrupted = errors.New("iteration interrupted")
 func (b *Bundle) newVU(ctx context.Context, id uint64) (*VU, error) {
 	vu := &VU{
 		id: id, b: b, rt: goja.New(), ctx: ctx, inInit: true,
-		modules: map[string]goja.Value{}, fns: map[string]goja.Callable{},
-		inScenario: map[*Scenario]*scenarioState{},
-		baseTags:   b.cfg.Tags,
+		baseTags: b.cfg.Tags,
+		tags:     b.scenarioTags(nil).root,
 	}
-	vu.tags = vu.withTag(vu.baseTags, "group", "")
 	if b.cfg.Engine != nil {
 		vu.buf = b.cfg.Engine.NewBuffer()
 	}
 	var err error
-	if vu.http, err = b.newHTTPClient(); err != nil {
+	if vu.http, err = b.newVUHTTPClient(); err != nil {
 		return nil, err
 	}
 	if err := vu.setGlobals(); err != nil {
@@ -79,17 +89,89 @@ func (vu *VU) setGlobals() error {
 	rt := vu.rt
 	env := newEnvObject(rt, vu.b.cfg.Env)
 	vu.baseEnv = env
-	for name, v := range map[string]any{
-		"__VU": vu.id, "__ITER": 0, "__ENV": env,
-		"console": newConsole(vu), "open": vu.open,
-		"global": rt.GlobalObject(),
-	} {
-		if err := rt.Set(name, v); err != nil {
-			return err
-		}
-	}
 	vu.lazyGlobals() // setTimeout & co., made on first use (eventloop.go)
-	return nil
+	// The VU's own globals, in front of the timers, on a dynamic object
+	// too: setting a property on the global object, even one, makes goja
+	// list all its built-in names (about 1 KB in every VU), and console
+	// and open, which most VUs never read, are made on first use (a
+	// function object, an object of functions: about 1 KB together).
+	vu.globals = &vuGlobals{vu: vu, id: rt.ToValue(vu.id), iter: rt.ToValue(0), env: env}
+	global := rt.GlobalObject()
+	proto := rt.NewDynamicObject(vu.globals)
+	if err := proto.SetPrototype(global.Prototype()); err != nil {
+		return err
+	}
+	return global.SetPrototype(proto)
+}
+
+// vuGlobals holds the VU's globals, as timerGlobals holds the timers: on
+// the global object's prototype chain, where free identifiers resolve.
+// The script reads and assigns them as it would own properties of the
+// global object (an assignment makes one, which hides this one).
+type vuGlobals struct {
+	vu            *VU
+	id, iter, env goja.Value            // __VU, __ITER, __ENV
+	made          map[string]goja.Value // console and open once made, and whatever is set here
+}
+
+var vuGlobalNames = []string{"__VU", "__ITER", "__ENV", "global", "console", "open"}
+
+func (g *vuGlobals) Get(key string) goja.Value {
+	if v, ok := g.made[key]; ok {
+		return v
+	}
+	var v goja.Value
+	switch key {
+	case "__VU":
+		return g.id
+	case "__ITER":
+		return g.iter
+	case "__ENV":
+		return g.env
+	case "global":
+		return g.vu.rt.GlobalObject()
+	case "console":
+		v = g.vu.rt.ToValue(newConsole(g.vu))
+	case "open":
+		v = g.vu.rt.ToValue(g.vu.open)
+	default:
+		return nil
+	}
+	g.Set(key, v)
+	return v
+}
+
+// Set stores what is set on this object itself (rather than on the
+// global object, which takes an assignment to a global).
+func (g *vuGlobals) Set(key string, v goja.Value) bool {
+	if g.made == nil {
+		g.made = map[string]goja.Value{}
+	}
+	g.made[key] = v
+	return true
+}
+
+func (g *vuGlobals) Has(key string) bool {
+	_, ok := g.made[key]
+	return ok || slices.Contains(vuGlobalNames, key)
+}
+
+func (g *vuGlobals) Delete(key string) bool {
+	delete(g.made, key)
+	return true
+}
+
+func (g *vuGlobals) Keys() []string { return vuGlobalNames }
+
+// setGlobal updates __ITER or __ENV (*field) to v, and makes sure the
+// script reads v: if it has assigned its own global of that name, an own
+// property of the global object that hides vuGlobals', that property is
+// set, as rt.Set did when these globals were own properties.
+func (vu *VU) setGlobal(field *goja.Value, name string, v goja.Value) {
+	*field = v
+	if got := vu.rt.GlobalObject().Get(name); got == nil || !got.SameAs(v) {
+		_ = vu.rt.Set(name, v)
+	}
 }
 
 // runInit runs the program: the script's top-level code, the init context.
@@ -106,11 +188,21 @@ func (vu *VU) runInit() error {
 	module := rt.NewObject()
 	exports := rt.NewObject()
 	_ = module.Set("exports", exports)
-	if _, err := fn(goja.Undefined(), module, exports, rt.ToValue(vu.require)); err != nil {
+	if _, err := fn(goja.Undefined(), module, exports, rt.ToValue(vu.requireFunc)); err != nil {
 		return exceptionError(err)
 	}
 	vu.exports = module.Get("exports").ToObject(rt)
 	return nil
+}
+
+// stringArg is argument i as goja passes it to a Go function's string
+// parameter: "" when it is missing, undefined or null.
+func stringArg(c goja.FunctionCall, i int) string {
+	v := c.Argument(i)
+	if goja.IsUndefined(v) || goja.IsNull(v) {
+		return ""
+	}
+	return v.String()
 }
 
 // open reads a file in the init context, as k6's open(): as a string, or as
@@ -178,6 +270,9 @@ func (vu *VU) Iterate(ctx context.Context, it Iteration) bool {
 }
 
 func (vu *VU) function(exec string) (goja.Callable, error) {
+	if vu.fn0 != nil && vu.fn0Name == exec {
+		return vu.fn0, nil
+	}
 	if fn, ok := vu.fns[exec]; ok {
 		return fn, nil
 	}
@@ -189,39 +284,58 @@ func (vu *VU) function(exec string) (goja.Callable, error) {
 		}
 		return nil, fmt.Errorf("%s: the script exports no function %q", vu.b.path, exec)
 	}
-	vu.fns[exec] = fn
+	switch {
+	case vu.fn0 == nil:
+		vu.fn0Name, vu.fn0 = exec, fn
+	case vu.fns == nil:
+		vu.fns = map[string]goja.Callable{exec: fn}
+	default:
+		vu.fns[exec] = fn
+	}
 	return fn, nil
 }
 
 // scenarioState is what a VU keeps per scenario it has run.
 type scenarioState struct {
 	tags       *metrics.TagSet // run tags + scenario tags + scenario name
+	rootTags   *metrics.TagSet // tags + the root group (group="")
 	env        *goja.Object    // __ENV with the scenario's additions
 	iterations int64           // this VU's iterations in the scenario
 }
 
 func (vu *VU) state(sc *Scenario) *scenarioState {
-	st, ok := vu.inScenario[sc]
-	if !ok {
-		st = &scenarioState{tags: vu.b.cfg.Tags.WithAll(sc.Tags).With("scenario", sc.Name), env: vu.baseEnv}
-		if len(sc.Env) > 0 {
-			st.env = newEnvObject(vu.rt, sc.Env, vu.b.cfg.Env)
-		}
-		vu.inScenario[sc] = st
+	if vu.sc0 == sc {
+		return &vu.st0
 	}
+	if st, ok := vu.inScenario[sc]; ok {
+		return st
+	}
+	shared := vu.b.scenarioTags(sc)
+	st := &scenarioState{tags: shared.tags, rootTags: shared.root, env: vu.baseEnv}
+	if len(sc.Env) > 0 {
+		st.env = newEnvObject(vu.rt, sc.Env, vu.b.cfg.Env)
+	}
+	switch {
+	case vu.sc0 == nil:
+		vu.sc0, vu.st0 = sc, *st
+		return &vu.st0
+	case vu.inScenario == nil:
+		vu.inScenario = map[*Scenario]*scenarioState{}
+	}
+	vu.inScenario[sc] = st
 	return st
 }
 
 func (vu *VU) startIteration(ctx context.Context, it Iteration) {
 	st := vu.state(it.Scenario)
 	if vu.scenario != it.Scenario {
-		_ = vu.rt.Set("__ENV", st.env)
+		vu.setGlobal(&vu.globals.env, "__ENV", st.env)
 	}
 	vu.ctx, vu.scenario, vu.iteration = ctx, it.Scenario, it
 	vu.baseTags, vu.groupPath = st.tags, ""
 	vu.applyTags()
 	// As in k6, __ITER counts this VU's iterations in the scenario.
-	_ = vu.rt.Set("__ITER", st.iterations)
+	vu.setGlobal(&vu.globals.iter, "__ITER", vu.rt.ToValue(st.iterations))
 	vu.http.startIteration()
 }
 
@@ -230,7 +344,13 @@ func (vu *VU) startIteration(ctx context.Context, it Iteration) {
 func (vu *VU) applyTags() {
 	tags := vu.baseTags
 	if vu.scenario != nil {
-		tags = vu.state(vu.scenario).tags
+		st := vu.state(vu.scenario)
+		tags = st.tags
+		if len(vu.extraTags) == 0 && vu.groupPath == "" {
+			// The common case: tags shared by all VUs of the scenario.
+			vu.baseTags, vu.tags = tags, st.rootTags
+			return
+		}
 	}
 	for k, v := range vu.extraTags {
 		tags = vu.withTag(tags, k, v)

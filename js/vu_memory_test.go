@@ -53,3 +53,20 @@ export default function () { sleep(0.001); }`, nil)
 		h.vu(i)
 	}
 }
+
+// BenchmarkNewVUWithOptions is BenchmarkNewVU in a run, where the CLI
+// has set the consolidated options (the HTTP client reads its own).
+func BenchmarkNewVUWithOptions(b *testing.B) {
+	h := newHarness(b, `import http from 'k6/http';
+import { check, sleep } from 'k6';
+export const options = { vus: 1 };
+export default function () { sleep(0.001); }`, nil)
+	h.bundle.SetOptions([]byte(`{"vus":5000,"duration":"30s","insecureSkipTLSVerify":true,"userAgent":"bench/1.0",` +
+		`"scenarios":{"default":{"executor":"constant-vus","vus":5000,"duration":"30s","gracefulStop":"30s","exec":"default"}},` +
+		`"thresholds":{"http_req_duration":["p(95)<500"],"checks":["rate>0.99"]},` +
+		`"summaryTrendStats":["avg","min","med","max","p(90)","p(95)"],"tags":{"testid":"bench"},"hosts":{"example.com":"127.0.0.1"}}`))
+	b.ReportAllocs()
+	for i := uint64(1); b.Loop(); i++ {
+		h.vu(i)
+	}
+}
