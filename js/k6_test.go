@@ -141,3 +141,25 @@ func TestExceptionLogIsRateLimited(t *testing.T) {
 		t.Errorf("an iteration ended by an exception still completes: iterations = %v", it.Sum)
 	}
 }
+
+// A custom metric's add() takes tags as an object, or none; anything
+// else is a located error, not a sample with the tags quietly dropped.
+func TestCustomMetricAddTags(t *testing.T) {
+	h := newHarness(t, `
+import { Trend } from 'k6/metrics';
+const latency = new Trend('latency', true);
+export default function () {
+  latency.add(1);
+  latency.add(2, { kind: 'a' });
+  latency.add(3, null);
+  latency.add(4, 'kind=a');
+}`, nil)
+	h.iterate(h.vu(1), 1)
+	s := h.snapshot()
+	if tr := sinkOf[*metrics.TrendSink](t, s, "latency"); tr.Count() != 3 {
+		t.Errorf("%d samples, want the 3 before the bad tags", tr.Count())
+	}
+	if log := h.log.String(); !strings.Contains(log, "latency.add(): the tags must be an object, not kind=a") || !strings.Contains(log, "script.js:8:") {
+		t.Errorf("log does not locate the bad tags: %q", log)
+	}
+}

@@ -38,7 +38,18 @@ func (vu *VU) metricConstructor(t metrics.Type) func(goja.ConstructorCall) *goja
 		}
 		obj := vu.rt.NewObject()
 		_ = obj.Set("name", name)
-		_ = obj.Set("add", func(value goja.Value, tags *goja.Object) bool { return vu.addMetric(m, value, tags) })
+		// A native function, not a Go func goja wraps through reflection:
+		// the first reflective call in a runtime builds its conversion
+		// caches, which cost every VU's first iteration more than the
+		// rest of it.
+		_ = obj.Set("add", func(c goja.FunctionCall) goja.Value {
+			tags := c.Argument(1)
+			obj, isObject := tags.(*goja.Object)
+			if !isObject && !goja.IsUndefined(tags) && !goja.IsNull(tags) {
+				vu.throw("%s.add(): the tags must be an object, not %s", m.Name, tags)
+			}
+			return vu.rt.ToValue(vu.addMetric(m, c.Argument(0), obj))
+		})
 		return obj
 	}
 }
