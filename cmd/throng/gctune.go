@@ -29,10 +29,11 @@ func tuneGC() (stop func()) {
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	debug.SetGCPercent(maxGCPercent) // before the first collection
 	go func() {
 		defer close(finished)
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		current := 100
+		current := maxGCPercent
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -55,11 +56,18 @@ func tuneGC() (stop func()) {
 }
 
 // gcPercentFor is the GOGC that gives a live heap of live bytes at least
-// gcHeadroom to grow, in steps of 100 so that it changes seldom.
+// gcHeadroom to grow, in steps of 100 so that it changes seldom. It is at
+// most maxGCPercent: Go's smallest heap goal is 4 MB times GOGC/100,
+// whatever is live, so a larger GOGC for a heap of a few MB (or before the
+// first collection, when nothing is known to be live) would let it grow
+// far past gcHeadroom.
 func gcPercentFor(live uint64) int {
 	if live == 0 {
-		live = 1 << 20
+		return maxGCPercent
 	}
 	p := int(gcHeadroom * 100 / live)
-	return max(100, (p+99)/100*100)
+	return min(maxGCPercent, max(100, (p+99)/100*100))
 }
+
+// maxGCPercent makes Go's smallest heap goal gcHeadroom.
+const maxGCPercent = gcHeadroom / (4 << 20) * 100

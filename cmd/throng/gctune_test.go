@@ -7,7 +7,8 @@ func TestGCPercentFor(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{0, 3200},        // nothing read yet: as for 1 MB
+		{0, 800},         // no collection yet: Go's smallest goal, 32 MB
+		{1 << 20, 800},   // a goal of 32 MB, not 4 MB × 32
 		{4 << 20, 800},   // a few VUs: 32 MB of room
 		{5 << 20, 700},   // rounded up to a step of 100
 		{32 << 20, 100},  // from here on, Go's default
