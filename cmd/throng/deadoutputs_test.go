@@ -20,8 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/snappy"
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/throng-dev/throng/internal/remotewrite"
 )
 
 // The runs of TestDeadAndSlowOutputsKeepTheRate: a constant arrival rate
@@ -212,83 +211,20 @@ func (s *faultyWriteServer) counts() (failed, accepted int, points int64, byMeas
 	return s.failed, s.accepted, points, byMeasurement, series
 }
 
-// remoteWriteSeries decodes a remote-write request (a snappy-compressed
-// prometheus.WriteRequest) into into, as "name{labels}" → value.
+// remoteWriteSeries decodes a remote-write request into into, as
+// "name{labels}" → value, the labels in the order they came.
 func remoteWriteSeries(body []byte, into map[string]float64) error {
-	raw, err := snappy.Decode(nil, body)
-	if err != nil {
-		return err
-	}
-	return protoFields(raw, func(num protowire.Number, v []byte, _ uint64) error {
-		if num != 1 { // WriteRequest.timeseries
-			return nil
-		}
-		var name string
+	series, err := remotewrite.Decode(body)
+	for _, sr := range series {
 		var labels []string
-		var value float64
-		err := protoFields(v, func(num protowire.Number, v []byte, x uint64) error {
-			switch num {
-			case 1: // TimeSeries.labels
-				var k, val string
-				err := protoFields(v, func(num protowire.Number, v []byte, _ uint64) error {
-					if num == 1 {
-						k = string(v)
-					} else if num == 2 {
-						val = string(v)
-					}
-					return nil
-				})
-				if k == "__name__" {
-					name = val
-				} else {
-					labels = append(labels, k+"="+val)
-				}
-				return err
-			case 2: // TimeSeries.samples
-				return protoFields(v, func(num protowire.Number, _ []byte, x uint64) error {
-					if num == 1 {
-						value = math.Float64frombits(x)
-					}
-					return nil
-				})
+		for _, k := range sr.Order {
+			if k != "__name__" {
+				labels = append(labels, k+"="+sr.Labels[k])
 			}
-			return nil
-		})
-		into[name+"{"+strings.Join(labels, ",")+"}"] = value
-		return err
-	})
-}
-
-// protoFields calls f for each field of a protobuf message: v for bytes
-// fields, x for varint and fixed64 ones.
-func protoFields(b []byte, f func(num protowire.Number, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
 		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		if err := f(num, v, x); err != nil {
-			return err
-		}
+		into[sr.Name+"{"+strings.Join(labels, ",")+"}"] = sr.Value
 	}
-	return nil
+	return err
 }
 
 // seriesSum adds up the last values of the series named name.

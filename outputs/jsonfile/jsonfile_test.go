@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/throng-dev/throng/internal/samplegen"
 	"github.com/throng-dev/throng/metrics"
 	"github.com/throng-dev/throng/outputs"
 )
@@ -166,13 +167,13 @@ func TestTagCacheFollowsTheSet(t *testing.T) {
 // BenchmarkAddSamples is the cost of one sample in the json output: the 14
 // samples of an iteration of bench/get-check.js (one GET, one check), the
 // request's on a new *TagSet per request as the request path makes them,
-// encoded and written to a file, or to /dev/null to see the encoding alone
-// (writing to a file costs what the kernel takes to allocate page cache).
+// encoded and written to a file (with direct I/O where the file system
+// takes it), or to /dev/null to see the encoding alone.
 //
 //	go test -run '^$' -bench AddSamples -benchmem ./outputs/jsonfile
 func BenchmarkAddSamples(b *testing.B) {
 	builtins := metrics.RegisterBuiltins(metrics.NewRegistry())
-	pool := getIterations(builtins, 4096, time.Unix(1_700_000_000, 0), 4*time.Second)
+	pool := samplegen.GetIterations(builtins, 4096, time.Unix(1_700_000_000, 0), 4*time.Second)
 	for _, dst := range []struct{ name, path string }{
 		{"file", filepath.Join(b.TempDir(), "out.json")},
 		{"devnull", os.DevNull}, // the encoding alone
@@ -209,33 +210,4 @@ func BenchmarkAddSamples(b *testing.B) {
 			}
 		})
 	}
-}
-
-// getIterations makes the samples of n iterations of bench/get-check.js
-// spread over span, with the tags throng gives them by default.
-func getIterations(b *metrics.Builtins, n int, start time.Time, span time.Duration) []metrics.Sample {
-	const url = "http://127.0.0.1:40000/"
-	scenario := metrics.NewTagSet(map[string]string{"scenario": "default"})
-	check := scenario.With("check", "is status 200")
-	trends := []*metrics.Metric{b.HTTPReqDuration, b.HTTPReqBlocked, b.HTTPReqConnecting, b.HTTPReqTLSHandshaking, b.HTTPReqSending, b.HTTPReqWaiting, b.HTTPReqReceiving}
-	out := make([]metrics.Sample, 0, 14*n)
-	step := int64(span) / int64(max(n, 1))
-	for i := range n {
-		tags := scenario.Extend(metrics.Tag{Key: "expected_response", Value: "true"}, metrics.Tag{Key: "method", Value: "GET"},
-			metrics.Tag{Key: "name", Value: url}, metrics.Tag{Key: "proto", Value: "HTTP/1.1"},
-			metrics.Tag{Key: "status", Value: "200"}, metrics.Tag{Key: "url", Value: url})
-		ts := start.UnixNano() + int64(i)*step
-		d := float64(150_000+i*7919%900_000) / 1e6
-		out = append(out, metrics.Sample{Metric: b.HTTPReqs, Tags: tags, Time: ts, Value: 1},
-			metrics.Sample{Metric: b.HTTPReqFailed, Tags: tags, Time: ts, Value: 0})
-		for j, m := range trends {
-			out = append(out, metrics.Sample{Metric: m, Tags: tags, Time: ts, Value: d * float64(j%3) / 7})
-		}
-		out = append(out, metrics.Sample{Metric: b.Checks, Tags: check, Time: ts + 1000, Value: 1},
-			metrics.Sample{Metric: b.DataSent, Tags: scenario, Time: ts + 2000, Value: 65},
-			metrics.Sample{Metric: b.DataReceived, Tags: scenario, Time: ts + 2000, Value: 130},
-			metrics.Sample{Metric: b.Iterations, Tags: scenario, Time: ts + 2000, Value: 1},
-			metrics.Sample{Metric: b.IterationDuration, Tags: scenario, Time: ts + 2000, Value: d + 0.02})
-	}
-	return out
 }

@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/snappy"
-	"google.golang.org/protobuf/encoding/protowire"
-
+	"github.com/throng-dev/throng/internal/remotewrite"
 	"github.com/throng-dev/throng/metrics"
 	"github.com/throng-dev/throng/outputs"
 )
@@ -28,105 +26,14 @@ type decoded struct {
 	timestamp int64
 }
 
-// decodeWriteRequest reads a snappy-compressed WriteRequest back with
-// protowire, the package that encoded it, checking every field number and
-// wire type on the way.
+// decodeWriteRequest reads a request back (see internal/remotewrite).
 func decodeWriteRequest(body []byte) ([]decoded, error) {
-	raw, err := snappy.Decode(nil, body)
-	if err != nil {
-		return nil, fmt.Errorf("snappy: %w", err)
+	series, err := remotewrite.Decode(body)
+	out := make([]decoded, len(series))
+	for i, sr := range series {
+		out[i] = decoded{name: sr.Name, labels: sr.Labels, order: sr.Order, value: sr.Value, timestamp: sr.Timestamp}
 	}
-	var out []decoded
-	err = eachField(raw, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-		if num != 1 || typ != protowire.BytesType {
-			return fmt.Errorf("WriteRequest: unexpected field %d type %d", num, typ)
-		}
-		d := decoded{labels: map[string]string{}}
-		nSamples := 0
-		err := eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-			switch {
-			case num == 1 && typ == protowire.BytesType:
-				var name, value string
-				err := eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-					if typ != protowire.BytesType || (num != 1 && num != 2) {
-						return fmt.Errorf("Label: unexpected field %d type %d", num, typ)
-					}
-					if num == 1 {
-						name = string(v)
-					} else {
-						value = string(v)
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-				d.order = append(d.order, name)
-				if name == "__name__" {
-					d.name = value
-				} else {
-					d.labels[name] = value
-				}
-			case num == 2 && typ == protowire.BytesType:
-				nSamples++
-				return eachField(v, func(num protowire.Number, typ protowire.Type, _ []byte, x uint64) error {
-					switch {
-					case num == 1 && typ == protowire.Fixed64Type:
-						d.value = math.Float64frombits(x)
-					case num == 2 && typ == protowire.VarintType:
-						d.timestamp = int64(x)
-					default:
-						return fmt.Errorf("Sample: unexpected field %d type %d", num, typ)
-					}
-					return nil
-				})
-			default:
-				return fmt.Errorf("TimeSeries: unexpected field %d type %d", num, typ)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if nSamples != 1 {
-			return fmt.Errorf("series %s has %d samples", d.name, nSamples)
-		}
-		out = append(out, d)
-		return nil
-	})
 	return out, err
-}
-
-// eachField calls f for every field of a message: v for bytes fields, x
-// for varint and fixed64 ones.
-func eachField(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		default:
-			return fmt.Errorf("unexpected wire type %d", typ)
-		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		if err := f(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // receiver is an httptest remote-write server that records what it gets
