@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +211,57 @@ func BenchmarkAddSamples(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
+	}
+}
+
+// appendFloat writes what encoding/json writes for every value, the ones
+// a run makes (whole nanoseconds in milliseconds, bytes, counts) and
+// arbitrary ones around them.
+func TestAppendFloatIsEncodingJSONs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var values []float64
+	for range 50_000 {
+		ns := rng.Int64N(1 << uint(rng.IntN(50)))
+		values = append(values, float64(ns)/1e6, -float64(ns)/1e6, float64(time.Duration(ns))/float64(time.Millisecond))
+		values = append(values, rng.Float64()*math.Pow(10, float64(rng.IntN(40)-20)))
+	}
+	values = append(values, 1e-6, 1e-7, 999999999.999999, 1e9, 1e9+0.5, 123456789.123456, 0.1, 0.3, 2.5e-5)
+	for _, v := range values {
+		want, _ := json.Marshal(v)
+		if got := appendFloat(nil, v); string(got) != string(want) {
+			t.Fatalf("appendFloat(%v) = %s, encoding/json writes %s", v, got, want)
+		}
+	}
+}
+
+// Metrics of two registries may share an index; each keeps its own line
+// ending and gets its own Metric line.
+func TestMetricsOfTwoRegistries(t *testing.T) {
+	one, err := metrics.NewRegistry().New("m_one", metrics.Counter, metrics.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := metrics.NewRegistry().New("m_two", metrics.Counter, metrics.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Index() != two.Index() {
+		t.Fatalf("indexes %d and %d: the test needs them equal", one.Index(), two.Index())
+	}
+	batch := []metrics.Sample{{Metric: one, Value: 1}, {Metric: two, Value: 2}, {Metric: one, Value: 3}, {Metric: two, Value: 4}}
+	var names []string
+	metricLines := 0
+	for _, l := range writeSamples(t, batch) {
+		if l.Type == "Metric" {
+			metricLines++
+			continue
+		}
+		names = append(names, l.Metric+"="+string(l.Data.Value))
+	}
+	if want := "m_one=1 m_two=2 m_one=3 m_two=4"; strings.Join(names, " ") != want {
+		t.Errorf("points %v, want %s", names, want)
+	}
+	if metricLines != 2 {
+		t.Errorf("%d Metric lines, want 2", metricLines)
 	}
 }
