@@ -40,6 +40,12 @@ func (c *countingOutput) AddSamples(batch []metrics.Sample) {
 }
 func (c *countingOutput) Stop() error { return nil }
 
+func (c *countingOutput) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got
+}
+
 // TestSlowOutputBlocksNobody: an output that never returns does not slow
 // Consume (the engine, and through it the VUs) nor the other outputs; its
 // losses are counted and reported.
@@ -55,8 +61,18 @@ func TestSlowOutputBlocksNobody(t *testing.T) {
 	const batches = queueBatches + 500
 	done := make(chan struct{})
 	go func() {
-		for range batches {
-			m.Consume(batch)
+		// In rounds that let the healthy output catch up, as it does in a
+		// run (its queue holds queueBatches; a producer that outran it
+		// on a loaded machine would overflow it too), while the stuck
+		// one's queue fills and then drops.
+		for sent := 0; sent < batches; {
+			for range min(100, batches-sent) {
+				m.Consume(batch)
+				sent++
+			}
+			for deadline := time.Now().Add(10 * time.Second); fast.count() < sent*10 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 		}
 		close(done)
 	}()
