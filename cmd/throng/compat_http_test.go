@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"compress/gzip"
-	"compress/zlib"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -12,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/zstd"
+	"github.com/throng-dev/throng/internal/refencode"
 )
 
 // httpFeatures adds the endpoints of the corpus's scripts on cookies,
@@ -108,25 +105,13 @@ func uploadHandler(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"fields": fields, "files": files})
 }
 
-// compress encodes with the reference encoders, not with throng's code.
+// compress encodes with the reference encoders, not with throng's code;
+// an unknown encoding leaves data as it is.
 func compress(enc string, data []byte) []byte {
-	var buf bytes.Buffer
-	var w io.WriteCloser
-	switch enc {
-	case "gzip":
-		w = gzip.NewWriter(&buf)
-	case "deflate":
-		w = zlib.NewWriter(&buf)
-	case "br":
-		w = brotli.NewWriter(&buf)
-	case "zstd":
-		w, _ = zstd.NewWriter(&buf)
-	default:
-		return data
+	if body, err := refencode.Encode(enc, data); err == nil {
+		return body
 	}
-	w.Write(data)
-	w.Close()
-	return buf.Bytes()
+	return data
 }
 
 // barrier records how many requests are in flight together. Each waits

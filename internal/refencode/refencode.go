@@ -1,0 +1,45 @@
+// Package refencode compresses test bodies with the reference encoders
+// (the standard library's gzip and zlib, andybalholm/brotli,
+// klauspost/compress/zstd), never with throng's own code, so that tests of
+// throng's decoding have an independent source.
+package refencode
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"fmt"
+	"io"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Encode compresses data with enc: gzip, deflate, br or zstd.
+func Encode(enc string, data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	switch enc {
+	case "gzip":
+		w = gzip.NewWriter(&buf)
+	case "deflate":
+		w = zlib.NewWriter(&buf)
+	case "br":
+		w = brotli.NewWriter(&buf)
+	case "zstd":
+		zw, err := zstd.NewWriter(&buf)
+		if err != nil {
+			return nil, err
+		}
+		w = zw
+	default:
+		return nil, fmt.Errorf("refencode: unknown encoding %q", enc)
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
