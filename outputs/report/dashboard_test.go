@@ -63,6 +63,18 @@ func TestDashboardEventStream(t *testing.T) {
 	live := startSynthetic(t, newSynthetic(), out)
 	t.Cleanup(out.Close)
 	live.push(0, 10, 5)
+	// The samples reach the output through the manager's queue: wait
+	// until all ten seconds are in, so that the first update a new page
+	// gets has them all (later updates carry only the buckets that
+	// changed, and none would come).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if d := out.Aggregator().Snapshot(0); len(d.Series.Reqs) == 10 && d.Totals.Reqs == 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pushed samples did not reach the output within 30 s")
+		}
+	}
 
 	resp, err := http.Get(out.URL() + "events")
 	if err != nil {
@@ -74,9 +86,8 @@ func TestDashboardEventStream(t *testing.T) {
 	}
 	events := readEvents(resp.Body)
 	var first report.Data
-	for len(first.Series.Reqs) < 10 { // the output's queue may still be draining
+	for first.Series.Reqs == nil {
 		if e := next(t, events); e.name == "update" {
-			first = report.Data{}
 			json.Unmarshal([]byte(e.data), &first)
 		}
 	}
