@@ -234,17 +234,22 @@ func appendMicros(b []byte, micro int64) []byte {
 		micro = -micro
 	}
 	b = strconv.AppendInt(b, micro/1e6, 10)
-	frac := micro % 1e6
+	return appendFraction(b, micro%1e6, 6)
+}
+
+// appendFraction appends frac, a fraction of 10^places, as a decimal
+// point and its digits without trailing zeros; nothing when it is zero.
+func appendFraction(b []byte, frac int64, places int) []byte {
 	if frac == 0 {
 		return b
 	}
-	var digits [7]byte
+	var digits [10]byte // '.' and up to 9 places
 	digits[0] = '.'
-	for i := 6; i >= 1; i-- {
+	for i := places; i >= 1; i-- {
 		digits[i] = byte('0' + frac%10)
 		frac /= 10
 	}
-	n := 7
+	n := places + 1
 	for digits[n-1] == '0' {
 		n--
 	}
@@ -269,18 +274,6 @@ func (c *clock) append(b []byte, unixNano int64) []byte {
 		c.prefix = time.Unix(sec, 0).UTC().AppendFormat(c.prefix[:0], "2006-01-02T15:04:05")
 	}
 	b = append(b, c.prefix...)
-	if frac != 0 {
-		var digits [10]byte
-		digits[0] = '.'
-		for i := 9; i >= 1; i-- {
-			digits[i] = byte('0' + frac%10)
-			frac /= 10
-		}
-		n := 10
-		for digits[n-1] == '0' {
-			n--
-		}
-		b = append(b, digits[:n]...)
-	}
+	b = appendFraction(b, frac, 9)
 	return append(b, 'Z')
 }
