@@ -141,8 +141,8 @@ func (w *signalWatch) watch() {
 		stop := w.stop
 		w.mu.Unlock()
 		if stop != nil {
+			stop(errSignal) // before saying so: once it is said, the stop is under way
 			fmt.Fprintln(w.e.stderr, "\nStopping: iterations get their graceful stop to finish (signal again to stop at once)")
-			stop(errSignal)
 		} else {
 			fmt.Fprintln(w.e.stderr, "\nStopping once the current step ends (signal again to stop at once)")
 		}

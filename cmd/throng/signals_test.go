@@ -189,8 +189,12 @@ export const options = { vus: 4, duration: '1m' };
 export function setup() { http.get(__ENV.BASE + '/setup'); }
 export default function () { http.get(__ENV.BASE + '/it'); }`)
 			done := make(chan result, 1)
+			stderr := &watchedWriter{want: "\nStopping", seen: make(chan struct{})}
 			go func() {
-				done <- runCLI(t, nil, signals, "run", "-q", "-e", "BASE="+target.srv.URL, "-e", "FIFO="+fifo, p)
+				var stdout bytes.Buffer
+				e := &env{stdout: &stdout, stderr: stderr, signals: signals}
+				code := Main([]string{"run", "-q", "-e", "BASE=" + target.srv.URL, "-e", "FIFO=" + fifo, p}, e)
+				done <- result{code, stdout.String(), stderr.String()}
 			}()
 			// Opening the FIFO for writing returns once the init has opened
 			// it for reading: the init is running.
@@ -199,6 +203,14 @@ export default function () { http.get(__ENV.BASE + '/it'); }`)
 				t.Fatal(err)
 			}
 			signals <- os.Interrupt
+			// Let the init go on only once the signal has been taken (a
+			// signal the watcher takes after the init has ended stops a
+			// later stage, as it should: the test is about this one).
+			select {
+			case <-stderr.seen:
+			case <-time.After(time.Minute):
+				t.Fatal("the signal was not taken")
+			}
 			w.Write([]byte("data"))
 			w.Close()
 			var r result
@@ -375,4 +387,31 @@ func (s *lockedBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// watchedWriter is a buffer for a run's stderr that closes seen once the
+// text written holds want.
+type watchedWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	want   string
+	seen   chan struct{}
+	closed bool
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if !w.closed && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+		w.closed = true
+	}
+	return n, err
+}
+
+func (w *watchedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
